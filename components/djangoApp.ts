@@ -1,0 +1,134 @@
+// DjangoApp: one app on one host, wired for zero downtime:
+//   HostBootstrap → Release → GunicornService (health-checked) → NginxSite
+//   switch → Workers. A new version replaces Release, GunicornService and the
+//   Workers (create-before-delete) and updates the site's upstream in place;
+//   the engine deletes the old service and workers only after that.
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { AppConfig, SiteConfig } from "./config-types";
+import { GunicornService } from "./gunicornService";
+import { HostBootstrap } from "./hostBootstrap";
+import { NginxSite } from "./nginxSite";
+import { Release } from "./release";
+import { exportGitRef, packDirectory } from "./source";
+import { SshTarget } from "./ssh";
+import { Worker } from "./worker";
+
+/** How the app reaches its database. */
+export interface DatabaseSettings {
+  name: pulumi.Input<string>;
+  user: pulumi.Input<string>;
+  password: pulumi.Input<string>;
+  host: pulumi.Input<string>;
+  port: pulumi.Input<string>;
+  /** Set for a database on this host: the bootstrap creates it. */
+  local: boolean;
+}
+
+export interface DjangoAppArgs {
+  connection: pulumi.Input<SshTarget>;
+  hostId: pulumi.Input<string>;
+  app: AppConfig;
+  site: SiteConfig;
+  database: DatabaseSettings;
+  djangoSecretKey: pulumi.Input<string>;
+  secretEnv: pulumi.Input<Record<string, string>>;
+}
+
+/** ALLOWED_HOSTS when the user has not set it: the site's names, plus the health check's. */
+export function defaultAllowedHosts(serverName: string): string {
+  if (serverName === "_") return "*";
+  return [...serverName.split(/\s+/).filter(Boolean), "localhost"].join(",");
+}
+
+export class DjangoApp extends pulumi.ComponentResource {
+  public readonly releaseId: pulumi.Output<string>;
+  public readonly liveSocket: pulumi.Output<string>;
+  public readonly workers: pulumi.Output<string[]>;
+
+  constructor(name: string, args: DjangoAppArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("djangozd:app:DjangoApp", name, {}, opts);
+    const { app, connection, hostId } = args;
+    const child = { parent: this };
+
+    const bootstrap = new HostBootstrap(
+      `${name}-host`,
+      {
+        connection,
+        hostId,
+        app: app.name,
+        database: args.database.local
+          ? { name: app.name, user: app.name, password: args.database.password }
+          : undefined,
+      },
+      child,
+    );
+
+    const sourceDir = app.git ? exportGitRef(app.git.url, app.git.ref).dir : path.resolve(app.source!);
+    const source = packDirectory(sourceDir);
+    const settings = pulumi
+      .all([args.djangoSecretKey, args.secretEnv, args.database])
+      .apply(([secretKey, secretEnv, db]) => ({
+        DJANGO_ALLOWED_HOSTS: defaultAllowedHosts(args.site.serverName),
+        ...app.env,
+        ...secretEnv,
+        DJANGO_SECRET_KEY: secretKey,
+        DATABASE_NAME: String(db.name),
+        DATABASE_USER: String(db.user),
+        DATABASE_PASSWORD: String(db.password),
+        DATABASE_HOST: String(db.host),
+        DATABASE_PORT: String(db.port),
+      }));
+
+    const release = new Release(
+      `${name}-release`,
+      {
+        connection,
+        hostId,
+        app: app.name,
+        source,
+        python: app.python,
+        settings,
+        manage: app.manage,
+        keepReleases: app.keepReleases,
+      },
+      { parent: this, dependsOn: [bootstrap] },
+    );
+
+    const web = new GunicornService(
+      `${name}-web`,
+      {
+        connection,
+        hostId,
+        app: app.name,
+        releaseId: release.releaseId,
+        releaseDir: release.directory,
+        wsgi: app.wsgi,
+        workers: app.workers,
+        healthCheck: app.healthCheck,
+        checkHost: "localhost",
+      },
+      child,
+    );
+
+    const site = new NginxSite(
+      `${name}-site`,
+      { connection, hostId, app: app.name, site: args.site, socket: web.socket, releaseDir: release.directory },
+      { parent: this, dependsOn: [bootstrap] },
+    );
+
+    const workers = app.jobs.map(
+      (job) =>
+        new Worker(
+          `${name}-job-${job.name}`,
+          { connection, hostId, app: app.name, job, releaseId: release.releaseId, releaseDir: release.directory },
+          { parent: this, dependsOn: [site] },
+        ),
+    );
+
+    this.releaseId = release.releaseId;
+    this.liveSocket = site.liveSocket;
+    this.workers = pulumi.all(workers.map((w) => w.program));
+    this.registerOutputs({ releaseId: this.releaseId, liveSocket: this.liveSocket, workers: this.workers });
+  }
+}

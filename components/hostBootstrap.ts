@@ -1,0 +1,49 @@
+// HostBootstrap: prepares a fresh Ubuntu 24.04 or Debian 12 host over SSH:
+// nginx, supervisor, python3-venv and build tools, PostgreSQL with the app's
+// database and role, the app user and the directory layout for releases.
+import * as pulumi from "@pulumi/pulumi";
+import { HostCommand } from "./hostCommand";
+import { readTemplate, renderScript } from "./render";
+import { SshTarget } from "./ssh";
+
+export interface HostBootstrapArgs {
+  connection: pulumi.Input<SshTarget>;
+  /** Changes when the host is replaced (a droplet's id): the bootstrap runs again there. */
+  hostId: pulumi.Input<string>;
+  /** The app's short name: unix user and /srv/<app>. */
+  app: string;
+  /** The local PostgreSQL database and role, or undefined when the database is managed elsewhere. */
+  database?: { name: string; user: string; password: pulumi.Input<string> };
+}
+
+export class HostBootstrap extends pulumi.ComponentResource {
+  /** Known once the host is ready; depend on it. */
+  public readonly ready: pulumi.Output<string>;
+
+  constructor(name: string, args: HostBootstrapArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("djangozd:host:HostBootstrap", name, {}, opts);
+    const script = renderScript("bootstrap.sh", {
+      APP: args.app,
+      DB_LOCAL: args.database ? 1 : 0,
+      DB_NAME: args.database?.name ?? "",
+      DB_USER: args.database?.user ?? "",
+      RELEASE_EXEC: readTemplate("release-exec.sh"),
+    });
+    const run = new HostCommand(
+      `${name}-bootstrap`,
+      {
+        connection: args.connection,
+        create: script,
+        // Re-run on any change: every step is idempotent. Nothing is removed on
+        // delete: packages, the database and releases outlive the stack's records.
+        update: script,
+        stdin: args.database ? pulumi.secret(pulumi.interpolate`${args.database.password}\n`) : "",
+        triggers: [args.hostId],
+        timeoutSeconds: 1200,
+      },
+      { parent: this },
+    );
+    this.ready = run.stdout;
+    this.registerOutputs({ ready: this.ready });
+  }
+}

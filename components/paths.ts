@@ -1,0 +1,24 @@
+// Where things live on the host. One place, so scripts and components agree.
+export function appRoot(app: string): string {
+  return `/srv/${app}`;
+}
+
+export function releaseDir(app: string, releaseId: string): string {
+  return `${appRoot(app)}/releases/${releaseId}`;
+}
+
+export function venvDir(app: string, venvId: string): string {
+  return `${appRoot(app)}/venvs/${venvId}`;
+}
+
+export function socketPath(app: string, releaseId: string): string {
+  return `${appRoot(app)}/run/web-${releaseId}.sock`;
+}
+
+export function programName(app: string, role: string, releaseId: string): string {
+  return `${app}-${role}-${releaseId}`;
+}
+
+export function programLog(app: string, program: string): string {
+  return `/var/log/${app}/${program}.log`;
+}

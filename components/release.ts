@@ -1,0 +1,86 @@
+// Release: one version of the app on the host — its code, its venv, its
+// settings — built beside the running one, with the pre-switch management
+// commands (collectstatic, migrate) run before any traffic reaches it.
+import * as pulumi from "@pulumi/pulumi";
+import { HostCommand } from "./hostCommand";
+import { releaseDir, venvDir } from "./paths";
+import { renderScript } from "./render";
+import { envFile, releaseId, venvId } from "./releaseId";
+import { PackedSource } from "./source";
+import { SshTarget } from "./ssh";
+
+export interface ReleaseArgs {
+  connection: pulumi.Input<SshTarget>;
+  /** Changes when the host is replaced: the release is built again there. */
+  hostId: pulumi.Input<string>;
+  app: string;
+  source: PackedSource;
+  /** Interpreter for the venv. */
+  python: string;
+  /** Settings for the app, secrets included; written readable by the app user only.
+   *  RELEASE_ID and STATIC_ROOT are added here: they follow from the id. */
+  settings: pulumi.Input<Record<string, string>>;
+  /** manage.py commands run before the switch. */
+  manage: string[];
+  /** Releases kept on the host. */
+  keepReleases: number;
+}
+
+export class Release extends pulumi.ComponentResource {
+  /** Content-derived id, e.g. "3f2a9c0b1d4e". */
+  public readonly releaseId: pulumi.Output<string>;
+  /** /srv/<app>/releases/<id>, known once the release is built. */
+  public readonly directory: pulumi.Output<string>;
+
+  constructor(name: string, args: ReleaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super("djangozd:app:Release", name, {}, opts);
+    const settingsFile = pulumi.output(args.settings).apply((s) => envFile(s));
+    // The id must be plain (it names paths and programs) though it digests secrets.
+    const id = pulumi.unsecret(
+      settingsFile.apply((settings) =>
+        releaseId({
+          sourceDigest: args.source.digest,
+          requirementsDigest: args.source.requirementsDigest,
+          python: args.python,
+          settings,
+        }),
+      ),
+    );
+    const venv = venvDir(args.app, venvId(args.source.requirementsDigest, args.python));
+    const archive = id.apply((i) => `/srv/${args.app}/releases/${i}.tar.gz`);
+
+    const build = new HostCommand(
+      `${name}-build`,
+      {
+        connection: args.connection,
+        create: id.apply((i) =>
+          renderScript("release.sh", {
+            APP: args.app,
+            RELEASE_ID: i,
+            RELEASE_DIR: releaseDir(args.app, i),
+            VENV_DIR: venv,
+            PYTHON: args.python,
+            ARCHIVE: `/srv/${args.app}/releases/${i}.tar.gz`,
+            MANAGE: args.manage.join("\n"),
+          }),
+        ),
+        upload: archive.apply((destination) => ({ source: args.source.archive, destination })),
+        stdin: pulumi.secret(
+          pulumi.all([args.settings, id]).apply(([s, i]) =>
+            envFile({ ...s, RELEASE_ID: i, STATIC_ROOT: `${releaseDir(args.app, i)}/static` }),
+          ),
+        ),
+        // The old release is not deleted with its resource: prune keeps the
+        // last few (for fast returns) and any that a process still uses.
+        delete: renderScript("prune.sh", { APP: args.app, KEEP: args.keepReleases }),
+        triggers: [id, args.hostId],
+        timeoutSeconds: 1200,
+      },
+      { parent: this },
+    );
+
+    this.releaseId = pulumi.all([build.id, id]).apply(([, i]) => i);
+    this.directory = this.releaseId.apply((i) => releaseDir(args.app, i));
+    this.registerOutputs({ releaseId: this.releaseId, directory: this.directory });
+  }
+}

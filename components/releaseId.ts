@@ -1,0 +1,34 @@
+// Release and venv ids: short digests of everything that makes a release
+// different. Same inputs, same id: an unchanged stack is a no-op, and
+// returning to an earlier version finds that release still on the host.
+import * as crypto from "crypto";
+
+export interface ReleaseIdentity {
+  sourceDigest: string;
+  requirementsDigest: string;
+  python: string;
+  /** The settings file's content; secrets enter only through this digest. */
+  settings: string;
+}
+
+function short(...parts: string[]): string {
+  const hash = crypto.createHash("sha256");
+  for (const p of parts) hash.update(p).update("\0");
+  return hash.digest("hex").slice(0, 12);
+}
+
+export function releaseId(r: ReleaseIdentity): string {
+  return short("release", r.sourceDigest, r.requirementsDigest, r.python, short("settings", r.settings));
+}
+
+export function venvId(requirementsDigest: string, python: string): string {
+  return short("venv", requirementsDigest, python);
+}
+
+/** An env file that bash can source: KEY='value' lines, sorted for a stable digest. */
+export function envFile(vars: Record<string, string>): string {
+  return Object.keys(vars)
+    .sort()
+    .map((k) => `${k}='${vars[k].replace(/'/g, `'\\''`)}'\n`)
+    .join("");
+}

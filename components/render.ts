@@ -1,0 +1,36 @@
+// Renders the files in templates/: config files with {{NAME}} placeholders,
+// and shell scripts preceded by their inputs as quoted assignments.
+import * as fs from "fs";
+import * as path from "path";
+import { shellQuote } from "./ssh";
+
+const TEMPLATES = path.resolve(__dirname, "..", "templates");
+
+export function readTemplate(name: string): string {
+  return fs.readFileSync(path.join(TEMPLATES, name), "utf8");
+}
+
+/** Fills every {{NAME}}; a placeholder without a value, or a value no placeholder uses, is a bug. */
+export function renderTemplate(name: string, vars: Record<string, string | number>): string {
+  const used = new Set<string>();
+  const text = readTemplate(name).replace(/\{\{([A-Z_]+)\}\}/g, (_m, key: string) => {
+    if (!(key in vars)) throw new Error(`template ${name}: no value for {{${key}}}`);
+    used.add(key);
+    return String(vars[key]);
+  });
+  const unused = Object.keys(vars).filter((k) => !used.has(k));
+  if (unused.length) throw new Error(`template ${name}: unused values ${unused.join(", ")}`);
+  return text;
+}
+
+/**
+ * A script from templates/ with its inputs set as shell variables ahead of it.
+ * The first "# " comment line of the template comes first: it names the step
+ * in errors. Values must not be secret: secrets go on stdin.
+ */
+export function renderScript(name: string, vars: Record<string, string | number>): string {
+  const body = readTemplate(name).replace(/^#!.*\n/, "");
+  const title = body.split("\n").find((l) => l.startsWith("# ")) ?? `# ${name}`;
+  const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(String(v))}`);
+  return [title, ...assignments, body].join("\n");
+}

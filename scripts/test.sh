@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then runs every check: types,
+# ShellCheck over the scripts, unit tests (Pulumi mocks), and the integration
+# tests (real Pulumi engine against the sandbox host). Nothing is skipped.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+bash scripts/setup.sh
+
+echo "== typecheck"
+npx tsc --noEmit -p .
+
+echo "== shellcheck"
+shellcheck templates/*.sh scripts/*.sh
+
+echo "== unit tests"
+status=0
+npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json" || status=1
+
+echo "== integration tests (real Pulumi engine, sandbox host)"
+npx vitest run --project integration --reporter=default --reporter=json --outputFile="$results/integration.json" || status=1
+
+# One closing line that any CI can read.
+npx tsx tools/testSummary.ts "$results/unit.json" "$results/integration.json"
+exit "$status"

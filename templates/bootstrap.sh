@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Bootstrap the host: packages, app user, directories, PostgreSQL, supervisor, nginx
+#
+# Runs as root on a fresh Ubuntu 24.04 or Debian 12 host, with or without
+# systemd, and again after any change of its inputs: every step is idempotent.
+# Set by the renderer: APP, DB_LOCAL (1 or 0), DB_NAME, DB_USER, RELEASE_EXEC.
+# stdin: the database role's password (one line).
+# shellcheck disable=SC2154
+set -euo pipefail
+
+packages=(nginx supervisor python3-venv python3-dev build-essential libpq-dev curl ca-certificates git)
+if [[ $DB_LOCAL == 1 ]]; then packages+=(postgresql); fi
+
+ensure_running() { # NAME: started now and at boot, on systemd hosts and in the sandbox alike
+  if [[ -d /run/systemd/system ]]; then
+    systemctl enable --now "$1" >/dev/null
+  else
+    service "$1" status >/dev/null 2>&1 || service "$1" start >/dev/null
+  fi
+}
+
+restart_postgres() {
+  if [[ -d /run/systemd/system ]]; then systemctl restart postgresql; else service postgresql restart >/dev/null; fi
+}
+
+reload_service() {
+  if [[ -d /run/systemd/system ]]; then systemctl reload "$1"; else service "$1" reload >/dev/null; fi
+}
+
+install_packages() {
+  local missing=() p
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return
+  echo "installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+prepare_layout() {
+  id -u "$APP" >/dev/null 2>&1 ||
+    useradd --system --user-group --home-dir "/srv/$APP" --no-create-home --shell /usr/sbin/nologin "$APP"
+  install -d -m 755 "/srv/$APP" "/srv/$APP/releases" "/srv/$APP/venvs" "/srv/$APP/bin" "/srv/$APP/cache"
+  install -d -m 755 -o "$APP" -g "$APP" "/srv/$APP/run"
+  install -d -m 755 "/var/log/$APP"
+  printf '%s\n' "$RELEASE_EXEC" >"/srv/$APP/bin/release-exec.new"
+  chmod 755 "/srv/$APP/bin/release-exec.new"
+  mv -f "/srv/$APP/bin/release-exec.new" "/srv/$APP/bin/release-exec"
+}
+
+setup_postgres() {
+  local password hba_line hba
+  IFS= read -r password || true
+  [[ -n $password ]] || { echo "no database password on stdin" >&2; exit 1; }
+  ensure_running postgresql
+  # Only the unix socket, with a password: nothing listens on the network.
+  local conf_dir listen="listen_addresses = ''"
+  conf_dir=$(dirname "$(su postgres -c "psql -tAq -c 'SHOW config_file'")")/conf.d
+  if [[ $(cat "$conf_dir/50-$APP.conf" 2>/dev/null) != "$listen" ]]; then
+    install -d "$conf_dir"
+    printf '%s\n' "$listen" >"$conf_dir/50-$APP.conf"
+    restart_postgres
+  fi
+  hba=$(su postgres -c "psql -tAq -c 'SHOW hba_file'")
+  hba_line="local $DB_NAME $DB_USER scram-sha-256"
+  if ! grep -qxF "$hba_line" "$hba"; then
+    sed -i "1i $hba_line" "$hba"
+    reload_service postgresql
+  fi
+  # SQL goes on stdin so the password never appears in a process list.
+  su postgres -c "psql -q -v ON_ERROR_STOP=1" <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN CREATE ROLE "$DB_USER" LOGIN; END IF;
+END \$\$;
+ALTER ROLE "$DB_USER" WITH LOGIN PASSWORD '${password//\'/\'\'}';
+SQL
+  if [[ -z $(su postgres -c "psql -tAq -c \"SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'\"") ]]; then
+    su postgres -c "createdb --owner='$DB_USER' '$DB_NAME'"
+  fi
+}
+
+setup_web() {
+  ensure_running supervisor
+  # Only this app's site listens: the distribution's default site would shadow it.
+  if [[ -e /etc/nginx/sites-enabled/default ]]; then
+    rm -f /etc/nginx/sites-enabled/default
+    nginx -t -q
+  fi
+  ensure_running nginx
+}
+
+main() {
+  install_packages
+  prepare_layout
+  if [[ $DB_LOCAL == 1 ]]; then setup_postgres; fi
+  setup_web
+  echo "bootstrapped: $(nginx -v 2>&1), supervisor $(supervisord --version)"
+}
+
+main "$@"

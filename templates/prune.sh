@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Prune old releases
+#
+# Keeps the KEEP most recently deployed releases, and never removes one that
+# a supervisor program or the `current` link still uses, whatever its age.
+# Then removes venvs that no remaining release links to.
+# Set by the renderer: APP, KEEP.
+# shellcheck disable=SC2154
+set -euo pipefail
+
+root=/srv/$APP
+
+in_use() { # RELEASE_DIR
+  [[ $(readlink -f "$root/current" 2>/dev/null) == "$1" ]] && return 0
+  grep -qsF "$1" /etc/supervisor/conf.d/"$APP"-*.conf
+}
+
+main() {
+  local n=0 dir venv
+  # Newest first by the time each release was last deployed.
+  while IFS= read -r dir; do
+    dir=${dir%/.complete}
+    n=$((n + 1))
+    if ((n > KEEP)) && ! in_use "$dir"; then
+      echo "removing release $(basename "$dir")" >&2
+      rm -rf "$dir"
+    fi
+  done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)
+  rm -rf "$root"/releases/*.partial
+  for venv in "$root"/venvs/*/; do
+    venv=${venv%/}
+    [[ -d $venv ]] || continue
+    if ! find "$root/releases" -mindepth 2 -maxdepth 2 -name venv -lname "$venv" | grep -q .; then
+      echo "removing venv $(basename "$venv")" >&2
+      rm -rf "$venv" "$venv.log"
+    fi
+  done
+}
+
+main "$@"

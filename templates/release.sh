@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Build the release: code, venv, settings, management commands
+#
+# A release lives in /srv/APP/releases/ID and is never changed once complete,
+# so a running process can keep using it. Its venv is shared with every
+# release that has the same requirements (and interpreter): a code-only change
+# reuses it instead of reinstalling. Re-running for a complete release only
+# rewrites its settings and runs the management commands again.
+# Set by the renderer: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON,
+# ARCHIVE (uploaded tarball), MANAGE (one manage.py command per line).
+# stdin: the release's settings as an env file (holds secrets).
+# shellcheck disable=SC2154
+set -euo pipefail
+
+log() { echo "release $RELEASE_ID: $*" >&2; }
+
+unpack() {
+  local partial=$RELEASE_DIR.partial
+  rm -rf "$partial"
+  install -d -m 755 "$partial"
+  tar -xzf "$ARCHIVE" -C "$partial" --no-same-owner
+  [[ -f $partial/manage.py ]] || { log "manage.py not found at the top of the source"; exit 1; }
+  [[ -f $partial/requirements.txt ]] || { log "requirements.txt not found at the top of the source"; exit 1; }
+  ln -sfn "$VENV_DIR" "$partial/venv"
+  mv -T "$partial" "$RELEASE_DIR"
+}
+
+build_venv() {
+  if [[ -f $VENV_DIR/.complete ]]; then
+    log "reusing venv $(basename "$VENV_DIR")"
+    return
+  fi
+  log "building venv $(basename "$VENV_DIR")"
+  rm -rf "$VENV_DIR"
+  "$PYTHON" -m venv "$VENV_DIR"
+  # Quiet and without a progress bar: long output lines hurt the SSH channel.
+  "$VENV_DIR/bin/pip" install -q --progress-bar off --cache-dir "/srv/$APP/cache/pip" \
+    -r "$RELEASE_DIR/requirements.txt" >"$VENV_DIR.log" 2>&1 || {
+    tail -n 30 "$VENV_DIR.log" >&2
+    log "pip install failed"
+    exit 1
+  }
+  cp "$RELEASE_DIR/requirements.txt" "$VENV_DIR/.requirements.txt"
+  touch "$VENV_DIR/.complete"
+}
+
+write_settings() {
+  # Readable by the app user alone; written beside, then renamed into place.
+  (umask 077 && cat >"$RELEASE_DIR/.env.new")
+  chown "$APP:$APP" "$RELEASE_DIR/.env.new"
+  chmod 400 "$RELEASE_DIR/.env.new"
+  mv -f "$RELEASE_DIR/.env.new" "$RELEASE_DIR/.env"
+}
+
+run_manage() {
+  local cmd
+  while IFS= read -r cmd; do
+    [[ -n $cmd ]] || continue
+    log "manage.py $cmd"
+    # Word splitting of $cmd is wanted: it is one command line from config.
+    # shellcheck disable=SC2086
+    runuser -u "$APP" -- "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python manage.py $cmd >&2
+  done <<<"$MANAGE"
+}
+
+main() {
+  if [[ ! -f $RELEASE_DIR/.complete ]]; then
+    rm -rf "$RELEASE_DIR"
+    unpack
+    build_venv
+  else
+    log "already on the host"
+  fi
+  rm -f "$ARCHIVE"
+  write_settings
+  if [[ ! -f $RELEASE_DIR/.complete ]]; then
+    install -d -m 755 -o "$APP" -g "$APP" "$RELEASE_DIR/static"
+  fi
+  run_manage
+  touch "$RELEASE_DIR/.complete"
+  log "ready"
+}
+
+main "$@"

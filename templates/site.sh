@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the nginx site and reload nginx
+#
+# The new config is moved into place only after `nginx -t` accepts it; a
+# rejected config is rolled back before nginx ever loads it. Reload happens
+# only when the site changed.
+# Set by the renderer: APP, SITE (the rendered config).
+# shellcheck disable=SC2154
+set -euo pipefail
+
+site_file=/etc/nginx/sites-available/$APP.conf
+enabled=/etc/nginx/sites-enabled/$APP.conf
+
+if [[ -f $site_file ]] && [[ $(cat "$site_file") == "$SITE" ]] && [[ -L $enabled ]]; then
+  echo "nginx site unchanged" >&2
+  exit 0
+fi
+[[ -f $site_file ]] && cp -p "$site_file" "$site_file.previous"
+printf '%s\n' "$SITE" >"$site_file.new"
+mv -f "$site_file.new" "$site_file"
+ln -sfn "$site_file" "$enabled"
+if ! out=$(nginx -t 2>&1); then
+  if [[ -f $site_file.previous ]]; then mv -f "$site_file.previous" "$site_file"; else rm -f "$site_file" "$enabled"; fi
+  echo "nginx rejected the new site config; the running config is unchanged:" >&2
+  echo "$out" >&2
+  exit 1
+fi
+rm -f "$site_file.previous"
+if [[ -d /run/systemd/system ]]; then systemctl reload nginx; else service nginx reload >/dev/null; fi
+echo "nginx site installed and reloaded" >&2

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Switch traffic to the new release
+#
+# nginx's upstream names a stable symlink and resolves it for every new
+# upstream connection, so renaming a new link over it moves the next request
+# to the new release: no nginx reload, so no keep-alive client is reset.
+# `current` points at the release for static files and for people.
+# Set by the renderer: APP, SOCKET, RELEASE_DIR.
+# shellcheck disable=SC2154
+set -euo pipefail
+
+root=/srv/$APP
+[[ -S $SOCKET ]] || { echo "socket $SOCKET does not exist: is the release's gunicorn running?" >&2; exit 1; }
+ln -sfn "$SOCKET" "$root/run/current.sock.new"
+mv -T "$root/run/current.sock.new" "$root/run/current.sock"
+ln -sfn "$RELEASE_DIR" "$root/current.new"
+mv -T "$root/current.new" "$root/current"
+echo "traffic now goes to $(basename "$RELEASE_DIR")" >&2

@@ -1,0 +1,644 @@
+/**
+ * Stack config checking (components/config.ts): exact messages for bad
+ * configurations, defaults for good ones, and loadConfig over real Pulumi
+ * config (set with runtime.setAllConfig under mocks).
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+
+pulumi.runtime.setMocks(
+  {
+    newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }),
+    call: (a) => a.inputs,
+  },
+  "djangozd",
+  "test",
+  false,
+);
+const { formatConfigErrors, loadConfig, validateConfig } = await import("../components/config");
+const { ed25519HostKey } = await import("../components/droplet");
+type RawConfig = import("../components/config").RawConfig;
+
+// A deploy key made for these tests only (fixed seed: stable, never used anywhere).
+const deployKey = ed25519HostKey(Buffer.alloc(32, 7), "test deploy key");
+const otherKey = ed25519HostKey(Buffer.alloc(32, 9));
+const HOST_KEY = ed25519HostKey(Buffer.alloc(32, 3)).publicKey;
+const SECRET = new Set(["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv"]);
+
+/** Authorized-keys form of a Node key object (ed25519 only, enough here). */
+function sshPublicOf(key: crypto.KeyObject): string {
+  const x = Buffer.from(crypto.createPublicKey(key).export({ format: "jwk" }).x!, "base64url");
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(x)]).toString("base64")}`;
+}
+
+/** The smallest good droplet stack. */
+function base(): Record<string, unknown> {
+  return {
+    droplet: { sshPublicKey: deployKey.publicKey },
+    app: { source: "examples/app" },
+    sshPrivateKey: deployKey.privateKey,
+    djangoSecretKey: "not-a-real-secret",
+    dbPassword: "not-a-real-password",
+  };
+}
+
+/** base() with some top-level keys replaced; `undefined` removes a key. */
+function withValues(over: Record<string, unknown>): Record<string, unknown> {
+  const v = { ...base(), ...over };
+  for (const k of Object.keys(v)) if (v[k] === undefined) delete v[k];
+  return v;
+}
+
+function raw(values: Record<string, unknown>, secretKeys: Set<string> = SECRET): RawConfig {
+  return { values, secretKeys };
+}
+
+const noManagePy = fs.mkdtempSync(path.join(os.tmpdir(), "djangozd-config-test-"));
+fs.writeFileSync(path.join(noManagePy, "requirements.txt"), "Django\n");
+
+const SET_EXACTLY_ONE_HOST = 'host: set exactly one of "host" (an existing server) or "droplet" (a new DigitalOcean droplet)';
+const SET_EXACTLY_ONE_SOURCE = 'app.source: set exactly one of "app.source" (a local directory) or "app.git" (a repository URL and ref)';
+const existingHost = { address: "203.0.113.5", hostKey: HOST_KEY };
+
+interface BadCase {
+  name: string;
+  config: RawConfig;
+  errors: string[];
+}
+
+const BAD: BadCase[] = [
+  {
+    name: "workers not a number",
+    config: raw(withValues({ app: { source: "examples/app", workers: "lots" } })),
+    errors: ['app.workers: expected a whole number from 1 to 64, got "lots"'],
+  },
+  {
+    name: "both host and droplet",
+    config: raw(withValues({ host: existingHost })),
+    errors: [SET_EXACTLY_ONE_HOST],
+  },
+  {
+    name: "neither host nor droplet",
+    config: raw(withValues({ droplet: undefined })),
+    errors: [SET_EXACTLY_ONE_HOST],
+  },
+  {
+    name: "unknown top-level keys: a typo, a misplaced nested key, something else",
+    config: raw(withValues({ appp: { workers: 3 }, workers: 3, colour: "blue" })),
+    errors: [
+      'appp: unknown setting; did you mean "app"?',
+      'workers: unknown setting; did you mean "app.workers"? (pulumi config set --path app.workers …)',
+      "colour: unknown setting (expected one of: host, droplet, app, site, database, sshPrivateKey, djangoSecretKey, dbPassword, secretEnv)",
+    ],
+  },
+  {
+    name: "unknown nested keys",
+    config: raw(
+      withValues({
+        app: { source: "examples/app", worker: 3, healthCheck: { timeout: 5 } },
+        droplet: { sshPublicKey: deployKey.publicKey, regoin: "ams3" },
+        site: { server_name: "example.com" },
+      }),
+    ),
+    errors: [
+      'droplet.regoin: unknown setting; did you mean "droplet.region"?',
+      'app.worker: unknown setting; did you mean "app.workers"?',
+      "app.healthCheck.timeout: unknown setting (expected one of: path, expectStatus, expectText, timeoutSeconds)",
+      'site.server_name: unknown setting; did you mean "site.serverName"?',
+    ],
+  },
+  {
+    name: "secrets set in plain text",
+    config: raw(withValues({ secretEnv: { API_TOKEN: "x" } }), new Set()),
+    errors: [
+      "sshPrivateKey: must be set with --secret (pulumi config set --secret sshPrivateKey …)",
+      "djangoSecretKey: must be set with --secret (pulumi config set --secret djangoSecretKey …)",
+      "dbPassword: must be set with --secret (pulumi config set --secret dbPassword …)",
+      "secretEnv: must be set with --secret (pulumi config set --secret --path secretEnv.NAME …)",
+    ],
+  },
+  {
+    name: "a plain setting set with --secret",
+    config: raw(base(), new Set([...SECRET, "app"])),
+    errors: [
+      'app: was set with --secret, but this setting is stored in plain text; set it without --secret (secret app settings belong in "secretEnv")',
+    ],
+  },
+  {
+    name: "secrets missing or empty",
+    config: raw(withValues({ djangoSecretKey: undefined, dbPassword: "  " })),
+    errors: [
+      "djangoSecretKey: required; set it with pulumi config set --secret djangoSecretKey …",
+      "dbPassword: expected a non-empty string (value not shown)",
+    ],
+  },
+  {
+    name: "bad CIDRs",
+    config: raw(
+      withValues({
+        droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: ["10.0.0.300/8", "203.0.113.7", "::/129", "2001:db8::/48"] },
+      }),
+    ),
+    errors: [
+      'droplet.sshAllowFrom[0]: expected an address range like "203.0.113.0/24" or "2001:db8::/48", got "10.0.0.300/8"',
+      'droplet.sshAllowFrom[1]: expected an address range like "203.0.113.0/24" or "2001:db8::/48", got "203.0.113.7"',
+      'droplet.sshAllowFrom[2]: expected an address range like "203.0.113.0/24" or "2001:db8::/48", got "::/129"',
+    ],
+  },
+  {
+    name: "empty sshAllowFrom",
+    config: raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: [] } })),
+    errors: ["droplet.sshAllowFrom: expected at least one address range (the deploy itself connects over SSH)"],
+  },
+  {
+    name: "bad host key: hostname prefix (ssh-keyscan output)",
+    config: raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: `example.com ${HOST_KEY}` } })),
+    errors: [
+      `host.hostKey: expected the server's public host key like "ssh-ed25519 AAAA…" (ssh-keyscan -t ed25519 HOST, without the host name), got "example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO1JKMYo…`,
+    ],
+  },
+  {
+    name: "bad host key: data of another key type",
+    config: raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB" } })),
+    errors: ["host.hostKey: the key data is not of type ssh-ed25519 (cut short when copied?)"],
+  },
+  {
+    name: "existing host: missing fields, bad port and user",
+    config: raw(withValues({ droplet: undefined, host: { port: 0, user: "Root", addres: "x" } })),
+    errors: [
+      'host.addres: unknown setting; did you mean "host.address"?',
+      'host.address: required; expected a host name or IP address',
+      "host.port: expected a port number from 1 to 65535, got 0",
+      'host.user: expected a unix user name like "root" or "deploy", got "Root"',
+      `host.hostKey: required; expected the server's public host key like "ssh-ed25519 AAAA…" (ssh-keyscan -t ed25519 HOST, without the host name)`,
+    ],
+  },
+  {
+    name: "bad listen",
+    config: raw(withValues({ site: { listen: "localhost:80" } })),
+    errors: ['site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got "localhost:80"'],
+  },
+  {
+    name: "bad listen: port out of range (a number, as --path stores it)",
+    config: raw(withValues({ site: { listen: 70000 } })),
+    errors: ['site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got 70000'],
+  },
+  {
+    name: "env: reserved names, bad names, collisions between app.env and secretEnv",
+    config: raw(
+      withValues({
+        app: { source: "examples/app", env: { DATABASE_HOST: "db", "my-var": "x", DJANGO_DEBUG: "1", LIST: ["a"] } },
+        secretEnv: { RELEASE_ID: "r", DJANGO_DEBUG: "0", API_TOKEN: "" },
+      }),
+    ),
+    errors: [
+      "app.env.DATABASE_HOST: set by the deploy itself; remove it",
+      'app.env["my-var"]: expected a variable name of capital letters, digits and "_" (like "DJANGO_DEBUG")',
+      'app.env.LIST: expected a string, got ["a"]',
+      "secretEnv.RELEASE_ID: set by the deploy itself; remove it",
+      'secretEnv.DJANGO_DEBUG: also set in "app.env"; set it in one place only',
+      "secretEnv.API_TOKEN: expected a non-empty string (value not shown)",
+    ],
+  },
+  {
+    name: "jobs: bad names, duplicates, the reserved name web, missing command",
+    config: raw(
+      withValues({
+        app: {
+          source: "examples/app",
+          jobs: [
+            { name: "Send_Alerts", command: "python manage.py sendalerts" },
+            { name: "alerts", command: "python manage.py sendalerts" },
+            { name: "alerts", command: "python manage.py other", singleton: "yes" },
+            { name: "web", command: "python manage.py x" },
+            { name: "cron" },
+            "python manage.py sendalerts",
+          ],
+        },
+      }),
+    ),
+    errors: [
+      'app.jobs[0].name: expected lowercase letters, digits and "-", starting with a letter, at most 31 characters (like "alerts"), got "Send_Alerts"',
+      'app.jobs[2].name: "alerts" is already used by app.jobs[1]',
+      'app.jobs[2].singleton: expected true or false, got "yes"',
+      'app.jobs[3].name: "web" names the gunicorn program; choose another name',
+      'app.jobs[4].command: required; expected a command on one line like "python manage.py sendalerts"',
+      'app.jobs[5]: expected an object like {"name": "alerts", "command": "python manage.py sendalerts"}, got "python manage.py sendalerts"',
+    ],
+  },
+  {
+    name: "job command with a newline or a %",
+    config: raw(
+      withValues({
+        app: {
+          source: "examples/app",
+          jobs: [
+            { name: "a", command: "python manage.py x\nrm -rf /" },
+            { name: "b", command: "date +%s" },
+          ],
+        },
+      }),
+    ),
+    errors: [
+      'app.jobs[0].command: expected a command on one line like "python manage.py sendalerts", got "python manage.py x\\nrm -rf /"',
+      'app.jobs[1].command: must not contain "%" (supervisor expands it); move the command into a script',
+    ],
+  },
+  {
+    name: "manage commands: newline, empty, with python manage.py",
+    config: raw(withValues({ app: { source: "examples/app", manage: ["migrate\n--noinput", "", "python manage.py migrate"] } })),
+    errors: [
+      'app.manage[0]: expected a manage.py command on one line like "migrate --noinput", got "migrate\\n--noinput"',
+      'app.manage[1]: expected a manage.py command on one line like "migrate --noinput", got ""',
+      'app.manage[2]: give only what follows "manage.py", like "migrate --noinput", got "python manage.py migrate"',
+    ],
+  },
+  {
+    name: "missing source directory",
+    config: raw(withValues({ app: { source: "./nope" } })),
+    errors: ['app.source: directory "./nope" does not exist'],
+  },
+  {
+    name: "source without manage.py",
+    config: raw(withValues({ app: { source: noManagePy } })),
+    errors: ["app.source: must contain manage.py"],
+  },
+  {
+    name: "source is a file",
+    config: raw(withValues({ app: { source: "package.json" } })),
+    errors: ['app.source: "package.json" is not a directory'],
+  },
+  {
+    name: "both source and git",
+    config: raw(withValues({ app: { source: "examples/app", git: { url: "https://github.com/example/app.git", ref: "main" } } })),
+    errors: [SET_EXACTLY_ONE_SOURCE],
+  },
+  {
+    name: "neither source nor git (no app at all)",
+    config: raw(withValues({ app: undefined })),
+    errors: [SET_EXACTLY_ONE_SOURCE],
+  },
+  {
+    name: "bad git url and ref",
+    config: raw(withValues({ app: { git: { url: "github.com/example/app", ref: "--upload-pack=x" } } })),
+    errors: [
+      'app.git.url: expected a repository URL like "https://github.com/you/app.git" or "git@github.com:you/app.git", got "github.com/example/app"',
+      'app.git.ref: expected a branch, tag or commit like "main", "v1.2.0" or "3f2c1ab", got "--upload-pack=x"',
+    ],
+  },
+  {
+    name: "health check out of range",
+    config: raw(
+      withValues({
+        app: { source: "examples/app", healthCheck: { path: "about/", expectStatus: 99, expectText: "", timeoutSeconds: 601 } },
+      }),
+    ),
+    errors: [
+      'app.healthCheck.path: expected a URL path starting with "/" like "/about/", got "about/"',
+      "app.healthCheck.expectStatus: expected an HTTP status from 100 to 599, got 99",
+      "app.healthCheck.timeoutSeconds: expected a whole number from 1 to 600, got 601",
+      'app.healthCheck.expectText: expected text on one line, got ""',
+    ],
+  },
+  {
+    name: "app name, keepReleases, wsgi, python",
+    config: raw(
+      withValues({ app: { source: "examples/app", name: "My-App", keepReleases: 0, wsgi: "hc.wsgi", python: "python3; rm" } }),
+    ),
+    errors: [
+      'app.name: expected 2 to 31 lowercase letters and digits, starting with a letter (like "hc"), got "My-App"',
+      'app.python: expected an interpreter name or path like "python3" or "/usr/bin/python3.12", got "python3; rm"',
+      'app.wsgi: expected a WSGI application as "module:callable" like "hc.wsgi:application", got "hc.wsgi"',
+      "app.keepReleases: expected a whole number from 1 to 50, got 0",
+    ],
+  },
+  {
+    name: "droplet: bad region, tags, booleans, dns",
+    config: raw(
+      withValues({
+        droplet: {
+          sshPublicKey: deployKey.publicKey,
+          region: "Frankfurt",
+          tags: ["web", "my tag"],
+          monitoring: "yes",
+          reservedIp: 1,
+          dns: { domain: "localhost", record: "www.example.com" },
+        },
+      }),
+    ),
+    errors: [
+      'droplet.region: expected a DigitalOcean region slug like "fra1", got "Frankfurt"',
+      'droplet.monitoring: expected true or false, got "yes"',
+      'droplet.tags[1]: expected a tag of letters, digits, ":", "-" and "_", got "my tag"',
+      "droplet.reservedIp: expected true or false, got 1",
+      'droplet.dns.domain: expected a domain managed in DigitalOcean like "example.com", got "localhost"',
+    ],
+  },
+  {
+    name: "dns record that repeats the domain",
+    config: raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, dns: { domain: "example.com", record: "www.example.com" } } })),
+    errors: ['droplet.dns.record: give the name relative to "example.com", like "www", got "www.example.com"'],
+  },
+  {
+    name: "droplet.sshPublicKey that does not match sshPrivateKey",
+    config: raw(withValues({ droplet: { sshPublicKey: otherKey.publicKey } })),
+    errors: ["droplet.sshPublicKey: does not match sshPrivateKey (ssh-keygen -y -f KEYFILE prints the matching public key)"],
+  },
+  {
+    name: "droplet: sshPublicKey missing",
+    config: raw(withValues({ droplet: { region: "ams3" } })),
+    errors: ['droplet.sshPublicKey: required; expected the deploy key\'s public half like "ssh-ed25519 AAAA… you@laptop"'],
+  },
+  {
+    name: "sshPrivateKey is not a key (value never shown)",
+    config: raw(withValues({ sshPrivateKey: "hunter2-this-is-not-a-key" })),
+    errors: ['sshPrivateKey: expected a private key block ("-----BEGIN OPENSSH PRIVATE KEY-----" …) (value not shown)'],
+  },
+  {
+    name: "sshPrivateKey protected by a passphrase",
+    config: raw(
+      withValues({
+        sshPrivateKey: crypto.generateKeyPairSync("ed25519").privateKey.export({
+          format: "pem",
+          type: "pkcs8",
+          cipher: "aes-256-cbc",
+          passphrase: "pw",
+        }) as string,
+      }),
+    ),
+    errors: ['sshPrivateKey: is protected by a passphrase; set a key without one (ssh-keygen -p -N "" -f KEYFILE removes it)'],
+  },
+  {
+    name: "database: unknown kind, managed-only keys with local",
+    config: raw(withValues({ database: { kind: "sqlite", name: "Bad-Name" } })),
+    errors: [
+      'database.kind: expected "local" or "managed", got "sqlite"',
+      'database.name: expected a PostgreSQL name of lowercase letters, digits and "_", got "Bad-Name"',
+    ],
+  },
+  {
+    name: "database: size with a local database",
+    config: raw(withValues({ database: { size: "db-s-1vcpu-1gb", version: 16 } })),
+    errors: ['database.size: only used with database.kind "managed"', 'database.version: only used with database.kind "managed"'],
+  },
+  {
+    name: "managed database: dbPassword set, on an existing host",
+    config: raw(withValues({ droplet: undefined, host: existingHost, database: { kind: "managed", version: "sixteen" } })),
+    errors: [
+      'database.version: expected a PostgreSQL major version like "16", got "sixteen"',
+      'database.kind: "managed" needs "droplet" (the database firewall admits only the droplet); use "local" with "host"',
+      'dbPassword: not used with database.kind "managed" (DigitalOcean generates the password); remove it (pulumi config rm dbPassword)',
+    ],
+  },
+  {
+    name: "structured settings given as plain text",
+    config: raw(withValues({ site: "example.com", app: "hc", database: 5, secretEnv: "A=b" })),
+    errors: [
+      'app: expected an object (pulumi config set --path app.source ./app …), got "hc"',
+      'site: expected an object (pulumi config set --path site.serverName example.com …), got "example.com"',
+      "database: expected an object (pulumi config set --path database.kind local), got 5",
+      "secretEnv: expected an object of NAME: value pairs (pulumi config set --secret --path secretEnv.NAME …) (value not shown)",
+    ],
+  },
+  {
+    name: "site: server name and body size",
+    config: raw(withValues({ site: { serverName: "example.com; return 444", clientMaxBodySize: "10 MB" } })),
+    errors: [
+      'site.serverName: expected host names separated by spaces, or "_" for any (like "example.com www.example.com"), got "example.com; return 444"',
+      'site.clientMaxBodySize: expected a size like "10m", "512k" or "1g", got "10 MB"',
+    ],
+  },
+  {
+    name: "many problems at once, in a stable order",
+    config: raw(
+      withValues({
+        appp: 1,
+        host: { address: "203.0.113.5", hostKey: "AAAA" },
+        app: { source: "./nope", workers: 0, jobs: [{ name: "a", command: "x" }, { name: "a", command: "y" }] },
+        site: { listen: "[::]80" },
+        dbPassword: undefined,
+      }),
+      new Set(["djangoSecretKey"]),
+    ),
+    errors: [
+      'appp: unknown setting; did you mean "app"?',
+      SET_EXACTLY_ONE_HOST,
+      'host.hostKey: expected the server\'s public host key like "ssh-ed25519 AAAA…" (ssh-keyscan -t ed25519 HOST, without the host name), got "AAAA"',
+      'app.source: directory "./nope" does not exist',
+      "app.workers: expected a whole number from 1 to 64, got 0",
+      'app.jobs[1].name: "a" is already used by app.jobs[0]',
+      'site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got "[::]80"',
+      "sshPrivateKey: must be set with --secret (pulumi config set --secret sshPrivateKey …)",
+      "dbPassword: required; set it with pulumi config set --secret dbPassword …",
+    ],
+  },
+];
+
+describe("validateConfig: bad configurations", () => {
+  it("covers at least 20 cases", () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it.each(BAD)("$name", ({ config, errors }) => {
+    const result = validateConfig(config);
+    expect(result.errors).toEqual(errors);
+    expect(result.config).toBeUndefined();
+  });
+
+  it("never prints a secret value", () => {
+    const secret = "-----BEGIN NOT A KEY----- hunter2";
+    const { errors } = validateConfig(
+      raw(withValues({ sshPrivateKey: secret, djangoSecretKey: 42, secretEnv: { A: { deep: "hunter2" } } }), new Set()),
+    );
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join("\n")).not.toMatch(/hunter2|42/);
+  });
+});
+
+const MANAGE_DEFAULT = ["collectstatic --noinput", "migrate --noinput"];
+const HEALTH_DEFAULT = { path: "/about/", expectStatus: 200, timeoutSeconds: 60 };
+
+describe("validateConfig: good configurations", () => {
+  it("a minimal droplet stack gets every default", () => {
+    const result = validateConfig(raw(base()));
+    expect(result.errors).toEqual([]);
+    expect(result.config).toStrictEqual({
+      host: {
+        kind: "droplet",
+        region: "fra1",
+        size: "s-1vcpu-2gb",
+        image: "ubuntu-24-04-x64",
+        sshPublicKey: deployKey.publicKey,
+        sshAllowFrom: ["0.0.0.0/0", "::/0"],
+        monitoring: true,
+        tags: [],
+        reservedIp: false,
+      },
+      app: {
+        name: "hc",
+        source: "examples/app",
+        python: "python3",
+        wsgi: "hc.wsgi:application",
+        workers: 2,
+        env: {},
+        manage: MANAGE_DEFAULT,
+        jobs: [],
+        keepReleases: 5,
+        healthCheck: HEALTH_DEFAULT,
+      },
+      site: { serverName: "_", listen: "80", clientMaxBodySize: "10m" },
+      database: { kind: "local", name: "hc", user: "hc" },
+    });
+  });
+
+  it("an existing host from git with everything set, numbers as --path stores them", () => {
+    const result = validateConfig(
+      raw({
+        host: { address: "sandbox.internal", port: "2222", user: "deploy", hostKey: HOST_KEY },
+        app: {
+          name: "shop",
+          git: { url: "git@github.com:example/shop.git", ref: 2024 },
+          python: "/usr/bin/python3.12",
+          wsgi: "shop.wsgi:app",
+          workers: 4,
+          env: { DJANGO_DEBUG: false, DJANGO_ALLOWED_HOSTS: "shop.example.com", WEB_CONCURRENCY: 4 },
+          manage: ["migrate --noinput"],
+          jobs: [
+            { name: "alerts", command: "python manage.py sendalerts", singleton: true },
+            { name: "mail-out", command: "python manage.py sendmail" },
+          ],
+          keepReleases: 3,
+          healthCheck: { path: "/healthz", expectStatus: 204, expectText: "ok", timeoutSeconds: 30 },
+        },
+        site: { serverName: "shop.example.com www.shop.example.com", listen: 8080, clientMaxBodySize: "25m" },
+        database: { kind: "local", name: "shop_db", user: "shop_user" },
+        sshPrivateKey: deployKey.privateKey,
+        djangoSecretKey: "not-a-real-secret",
+        dbPassword: "not-a-real-password",
+        secretEnv: { SENTRY_DSN: "https://example.invalid/1" },
+      }),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.config).toStrictEqual({
+      host: { kind: "existing", address: "sandbox.internal", port: 2222, user: "deploy", hostKey: HOST_KEY },
+      app: {
+        name: "shop",
+        git: { url: "git@github.com:example/shop.git", ref: "2024" },
+        python: "/usr/bin/python3.12",
+        wsgi: "shop.wsgi:app",
+        workers: 4,
+        env: { DJANGO_DEBUG: "false", DJANGO_ALLOWED_HOSTS: "shop.example.com", WEB_CONCURRENCY: "4" },
+        manage: ["migrate --noinput"],
+        jobs: [
+          { name: "alerts", command: "python manage.py sendalerts", singleton: true },
+          { name: "mail-out", command: "python manage.py sendmail", singleton: false },
+        ],
+        keepReleases: 3,
+        healthCheck: { path: "/healthz", expectStatus: 204, expectText: "ok", timeoutSeconds: 30 },
+      },
+      site: { serverName: "shop.example.com www.shop.example.com", listen: "8080", clientMaxBodySize: "25m" },
+      database: { kind: "local", name: "shop_db", user: "shop_user" },
+    });
+  });
+
+  it("a droplet with reserved IP, DNS and a managed database; a PEM deploy key", () => {
+    const pem = crypto.generateKeyPairSync("ed25519").privateKey;
+    const result = validateConfig(
+      raw({
+        droplet: {
+          region: "ams3",
+          size: "s-2vcpu-4gb",
+          sshPublicKey: `${sshPublicOf(pem)} ci@example`,
+          sshAllowFrom: ["203.0.113.0/24", "2001:db8::/48"],
+          monitoring: false,
+          tags: ["web", "env:prod"],
+          reservedIp: true,
+          dns: { domain: "example.com" },
+        },
+        app: { source: path.resolve("examples/app") },
+        site: { listen: "[::]:80" },
+        database: { kind: "managed", version: 17 },
+        sshPrivateKey: pem.export({ format: "pem", type: "pkcs8" }) as string,
+        djangoSecretKey: "not-a-real-secret",
+      }),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.config?.host).toStrictEqual({
+      kind: "droplet",
+      region: "ams3",
+      size: "s-2vcpu-4gb",
+      image: "ubuntu-24-04-x64",
+      sshPublicKey: `${sshPublicOf(pem)} ci@example`,
+      sshAllowFrom: ["203.0.113.0/24", "2001:db8::/48"],
+      monitoring: false,
+      tags: ["web", "env:prod"],
+      reservedIp: true,
+      dns: { domain: "example.com", record: "@" },
+    });
+    expect(result.config?.site.listen).toBe("[::]:80");
+    expect(result.config?.database).toStrictEqual({ kind: "managed", name: "hc", user: "hc", size: "db-s-1vcpu-1gb", version: "17" });
+  });
+
+  it("null values (an emptied YAML key) count as unset", () => {
+    const result = validateConfig(raw(withValues({ site: null, app: { source: "examples/app", workers: null, env: null } })));
+    expect(result.errors).toEqual([]);
+    expect(result.config?.app.workers).toBe(2);
+    expect(result.config?.site).toStrictEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m" });
+  });
+});
+
+describe("formatConfigErrors", () => {
+  it("one header line, then one problem per line", () => {
+    expect(formatConfigErrors(["a: x", "b: y"])).toBe("Invalid stack configuration:\n  - a: x\n  - b: y");
+  });
+});
+
+describe("loadConfig (real Pulumi config, project djangozd)", () => {
+  function setConfig(values: Record<string, unknown>, secret: string[]): void {
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) flat[`djangozd:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+    // Other namespaces are not ours to check.
+    flat["digitalocean:token"] = "not-a-real-token";
+    pulumi.runtime.setAllConfig(flat, secret.map((k) => `djangozd:${k}`));
+  }
+
+  it("returns the checked config with secrets as secret Outputs", async () => {
+    setConfig({ ...base(), secretEnv: { API_TOKEN: "t0k3n" } }, ["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv", "digitalocean:token"]);
+    const cfg = loadConfig();
+    expect(cfg.host.kind).toBe("droplet");
+    expect(cfg.app.source).toBe("examples/app");
+    const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+    for (const o of [cfg.secrets.sshPrivateKey, cfg.secrets.djangoSecretKey, cfg.secrets.dbPassword, cfg.secrets.env]) {
+      expect(await pulumi.isSecret(o as pulumi.Output<unknown>)).toBe(true);
+    }
+    expect(await value(cfg.secrets.sshPrivateKey)).toBe(deployKey.privateKey);
+    expect(await value(cfg.secrets.djangoSecretKey)).toBe("not-a-real-secret");
+    expect(await value(cfg.secrets.dbPassword)).toBe("not-a-real-password");
+    expect(await value(cfg.secrets.env)).toEqual({ API_TOKEN: "t0k3n" });
+  });
+
+  it("throws one RunError listing every problem, secrets never shown", () => {
+    setConfig({ ...base(), app: "hc", appp: { workers: 2 } }, ["djangoSecretKey", "dbPassword"]);
+    let error: unknown;
+    try {
+      loadConfig();
+    } catch (e) {
+      error = e;
+    }
+    expect(pulumi.RunError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      [
+        "Invalid stack configuration:",
+        '  - appp: unknown setting; did you mean "app"?',
+        '  - app: expected an object (pulumi config set --path app.source ./app …), got "hc"',
+        "  - sshPrivateKey: must be set with --secret (pulumi config set --secret sshPrivateKey …)",
+      ].join("\n"),
+    );
+    expect((error as Error).message).not.toContain("OPENSSH");
+  });
+});

@@ -1,0 +1,54 @@
+// Runs one `pulumi up` while the load probe hammers the site and one slow
+// request is in flight across the switch: the measurement behind "zero
+// downtime". Used by the demo, the integration tests and the benchmark.
+import { ProbeSummary, requestOnce, runProbe } from "./probe";
+import { CliResult, SandboxStack } from "./sandboxStack";
+
+export interface DeployUnderLoadResult {
+  up: CliResult;
+  probe: ProbeSummary;
+  /** The long request started before the deploy; null when it was not asked for. */
+  slow: { status: number; ms: number; release?: string } | { error: string } | null;
+  /** ms from the probe's start at which `pulumi up` began and ended. */
+  upStartMs: number;
+  upEndMs: number;
+}
+
+export interface DeployUnderLoadOptions {
+  url: string;
+  clients?: number;
+  /** Seconds of the slow request started just before the deploy (0: none). Default 15. */
+  slowSeconds?: number;
+  /** The probe runs at least this long in total, so a fast deploy still sees enough requests. Default 20 s. */
+  minProbeMs?: number;
+  /** Load before the deploy starts and after it ends. Default 2 s each. */
+  marginMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOptions): Promise<DeployUnderLoadResult> {
+  const margin = o.marginMs ?? 2000;
+  const stop = new AbortController();
+  const started = Date.now();
+  const probe = runProbe({ url: o.url, clients: o.clients ?? 32, keepAliveShare: 0.5, signal: stop.signal });
+  await sleep(margin);
+
+  const slowSeconds = o.slowSeconds ?? 15;
+  const slow =
+    slowSeconds > 0
+      ? requestOnce(`${o.url}/slow/?seconds=${slowSeconds}`, { timeoutMs: (slowSeconds + 60) * 1000 }).then(
+          (r) => ({ status: r.status, ms: r.ms, release: String(r.headers["x-release"] ?? "") }),
+          (e: Error) => ({ error: e.message }),
+        )
+      : Promise.resolve(null);
+  await sleep(200); // the slow request is in gunicorn before anything moves
+
+  const upStartMs = Date.now() - started;
+  const up = await stack.up();
+  const upEndMs = Date.now() - started;
+
+  await sleep(Math.max(margin, (o.minProbeMs ?? 20_000) - (Date.now() - started)));
+  stop.abort();
+  return { up, probe: await probe, slow: await slow, upStartMs, upEndMs };
+}

@@ -1,0 +1,145 @@
+// A Pulumi stack of this program that targets the local sandbox host: used by
+// `npm run demo` and the integration tests. It drives the real CLI.
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { promisify } from "util";
+import * as YAML from "yaml";
+import { REPO, STATE_DIR, pulumiEnv } from "./pulumiEnv";
+
+const run = promisify(execFile);
+const PROJECT = "django-zero-downtime";
+
+export interface SandboxInfo {
+  host: string;
+  port: number;
+  user: string;
+  keyFile: string;
+  hostKey: string;
+}
+
+/** Starts the sandbox (creating it the first time) and reads how to reach it. */
+export async function startSandbox(): Promise<SandboxInfo> {
+  const script = path.join(REPO, "scripts/sandbox.sh");
+  await run("bash", [script, "start"], { maxBuffer: 64 << 20 });
+  const { stdout } = await run("bash", [script, "env"]);
+  const vars = Object.fromEntries(
+    stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.match(/^([A-Z_]+)=(.*)$/))
+      .filter((m): m is RegExpMatchArray => m !== null)
+      .map((m) => [m[1], m[2].replace(/^'(.*)'$/, "$1")]),
+  );
+  return {
+    host: vars.SANDBOX_HOST,
+    port: Number(vars.SANDBOX_SSH_PORT),
+    user: vars.SANDBOX_USER,
+    keyFile: vars.SANDBOX_KEY,
+    hostKey: vars.SANDBOX_HOST_KEY,
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+export class SandboxStack {
+  readonly configFile: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(readonly name: string) {
+    const dir = path.join(STATE_DIR, "stacks");
+    fs.mkdirSync(dir, { recursive: true });
+    this.configFile = path.join(dir, `Pulumi.${name}.yaml`);
+    this.env = pulumiEnv();
+  }
+
+  /** Runs `pulumi ARGS` for this stack; never throws on a non-zero exit. */
+  async cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
+    const started = Date.now();
+    const child = execFile("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
+      cwd: REPO,
+      env: this.env,
+      maxBuffer: 256 << 20,
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
+    const code: number = await new Promise((resolve) => child.on("close", (c) => resolve(c ?? 1)));
+    return { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
+  }
+
+  async mustCli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
+    const r = await this.cli(args, opts);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return r;
+  }
+
+  /**
+   * Creates the stack if needed and sets the sandbox connection. `secrets` are
+   * set only where the stack has none yet, so their values stay stable.
+   */
+  async init(sandbox: SandboxInfo, secrets: Record<string, string>): Promise<void> {
+    const exists = await this.cli(["stack", "select"]);
+    if (exists.code !== 0) await this.mustCli(["stack", "init", "--secrets-provider", "passphrase"]);
+    await this.setSecret("sshPrivateKey", fs.readFileSync(sandbox.keyFile, "utf8"));
+    const have = this.plainConfig();
+    for (const [k, v] of Object.entries(secrets)) {
+      if (!(`${PROJECT}:${k}` in have)) await this.setSecret(k, v);
+    }
+    this.setPlain({ host: { address: sandbox.host, port: sandbox.port, user: sandbox.user, hostKey: sandbox.hostKey } });
+  }
+
+  /** Sets a secret: the value goes on stdin, never on a command line. */
+  async setSecret(key: string, value: string): Promise<void> {
+    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", `${PROJECT}:${key}`], { input: value });
+  }
+
+  private readDoc(): { config?: Record<string, unknown>; [k: string]: unknown } {
+    return fs.existsSync(this.configFile) ? (YAML.parse(fs.readFileSync(this.configFile, "utf8")) ?? {}) : {};
+  }
+
+  /** The stack's config entries as stored (secrets stay encrypted). */
+  plainConfig(): Record<string, unknown> {
+    return this.readDoc().config ?? {};
+  }
+
+  /** Merges plain (non-secret) top-level settings into the stack's config file. */
+  setPlain(values: Record<string, unknown>): void {
+    const doc = this.readDoc();
+    doc.config = doc.config ?? {};
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete doc.config[`${PROJECT}:${k}`];
+      else doc.config[`${PROJECT}:${k}`] = v;
+    }
+    fs.writeFileSync(this.configFile, YAML.stringify(doc));
+  }
+
+  up(extra: string[] = []): Promise<CliResult> {
+    return this.cli(["up", "--yes", "--skip-preview", "--config-file", this.configFile, ...extra]);
+  }
+
+  preview(extra: string[] = []): Promise<CliResult> {
+    return this.cli(["preview", "--config-file", this.configFile, ...extra]);
+  }
+
+  async outputs(): Promise<Record<string, unknown>> {
+    const r = await this.mustCli(["stack", "output", "--json"]);
+    return JSON.parse(r.stdout);
+  }
+
+  async destroy(): Promise<CliResult> {
+    return this.cli(["destroy", "--yes", "--skip-preview", "--config-file", this.configFile]);
+  }
+
+  async remove(): Promise<void> {
+    await this.cli(["stack", "rm", "--yes", "--force"]);
+    fs.rmSync(this.configFile, { force: true });
+  }
+}
