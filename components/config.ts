@@ -479,6 +479,9 @@ function checkManage(p: Problems, v: unknown): string[] {
     const cmd = text(p, at, c, 'a manage.py command on one line like "migrate --noinput"', (s) => s.trim() !== "" && !/[\r\n]/.test(s));
     if (cmd !== undefined && /^\s*(python[0-9.]*\s+)?(\S*\/)?manage\.py\b/.test(cmd)) {
       p.add(at, `give only what follows "manage.py", like "migrate --noinput", got ${show(cmd)}`);
+    } else if (cmd !== undefined && /[^\w\s.,:=@%+/-]/.test(cmd)) {
+      // The release script splits the line on spaces, without any shell quoting.
+      p.add(at, `expected plain words (no quotes or shell characters: the command is split on spaces), got ${show(cmd)}`);
     }
     return cmd ?? "";
   });

@@ -15,7 +15,7 @@ echo "== typecheck"
 npx tsc --noEmit -p .
 
 echo "== shellcheck"
-shellcheck templates/*.sh scripts/*.sh
+shellcheck templates/*.sh scripts/*.sh tools/*.sh
 
 echo "== unit tests"
 status=0

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes the Pulumi CLI and its Node.js language host available and prints the
-# directory that holds them (for PATH).
+# Makes the Pulumi CLI, its Node.js language host and its Node.js dynamic
+# provider plugin available and prints the directory that holds them (for PATH).
 #
 # An installed `pulumi` (with its language host beside it or on PATH) is used
 # as is. Otherwise both are built from the Go module proxy at the versions
@@ -46,6 +46,20 @@ build() {
   mv -T "$tmp" "$out" 2>/dev/null || rm -rf "$tmp" # another run may have won the race
 }
 
+install_dynamic_provider_shim() {
+  # The engine runs Node.js dynamic providers (this program's HostCommand)
+  # through this plugin; official releases ship it beside the CLI. It finds
+  # the SDK from the project directory it runs in.
+  local shim=$1/pulumi-resource-pulumi-nodejs
+  [[ -x $shim ]] && return
+  cat >"$shim.new" <<'SHIM'
+#!/bin/sh
+exec node "$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")" "$@"
+SHIM
+  chmod 755 "$shim.new"
+  mv -f "$shim.new" "$shim"
+}
+
 main() {
   local dir key
   if [[ ${TOOLCHAIN_IGNORE_INSTALLED:-} != 1 ]] && dir=$(installed_dir); then
@@ -56,6 +70,7 @@ main() {
   key=$(cat "$repo/toolchain/go.mod" "$repo/toolchain/go.sum" | sha256sum | cut -c1-16)
   dir=$cache_root/$key
   [[ -x $dir/pulumi && -x $dir/pulumi-language-nodejs ]] || build "$dir"
+  install_dynamic_provider_shim "$dir"
   echo "$dir"
 }
 

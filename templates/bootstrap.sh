@@ -23,6 +23,15 @@ restart_postgres() {
   if [[ -d /run/systemd/system ]]; then systemctl restart postgresql; else service postgresql restart >/dev/null; fi
 }
 
+wait_for_postgres() {
+  for _ in $(seq 1 30); do
+    pg_isready -q && return
+    sleep 1
+  done
+  echo "PostgreSQL did not start within 30 s" >&2
+  exit 1
+}
+
 reload_service() {
   if [[ -d /run/systemd/system ]]; then systemctl reload "$1"; else service "$1" reload >/dev/null; fi
 }
@@ -54,15 +63,19 @@ setup_postgres() {
   local password hba_line hba
   IFS= read -r password || true
   [[ -n $password ]] || { echo "no database password on stdin" >&2; exit 1; }
-  ensure_running postgresql
   # Only the unix socket, with a password: nothing listens on the network.
-  local conf_dir listen="listen_addresses = ''"
-  conf_dir=$(dirname "$(su postgres -c "psql -tAq -c 'SHOW config_file'")")/conf.d
-  if [[ $(cat "$conf_dir/50-$APP.conf" 2>/dev/null) != "$listen" ]]; then
-    install -d "$conf_dir"
-    printf '%s\n' "$listen" >"$conf_dir/50-$APP.conf"
-    restart_postgres
-  fi
+  # Written before the first start, so the server never binds a TCP port.
+  local conf_dir listen="listen_addresses = ''" changed=0
+  for conf_dir in /etc/postgresql/*/main; do
+    if [[ $(cat "$conf_dir/conf.d/50-$APP.conf" 2>/dev/null) != "$listen" ]]; then
+      install -d "$conf_dir/conf.d"
+      printf '%s\n' "$listen" >"$conf_dir/conf.d/50-$APP.conf"
+      changed=1
+    fi
+  done
+  if ((changed)) && pg_isready -q 2>/dev/null; then restart_postgres; fi
+  ensure_running postgresql
+  wait_for_postgres
   hba=$(su postgres -c "psql -tAq -c 'SHOW hba_file'")
   hba_line="local $DB_NAME $DB_USER scram-sha-256"
   if ! grep -qxF "$hba_line" "$hba"; then

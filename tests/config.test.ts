@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 pulumi.runtime.setMocks(
   {
@@ -19,14 +19,26 @@ pulumi.runtime.setMocks(
   "test",
   false,
 );
-const { formatConfigErrors, loadConfig, validateConfig } = await import("../components/config");
-const { ed25519HostKey } = await import("../components/droplet");
+type ConfigModule = typeof import("../components/config");
 type RawConfig = import("../components/config").RawConfig;
+type KeyPair = import("../components/droplet").HostKeyPair;
 
-// A deploy key made for these tests only (fixed seed: stable, never used anywhere).
-const deployKey = ed25519HostKey(Buffer.alloc(32, 7), "test deploy key");
-const otherKey = ed25519HostKey(Buffer.alloc(32, 9));
-const HOST_KEY = ed25519HostKey(Buffer.alloc(32, 3)).publicKey;
+// The program's modules load after setMocks (one import per file).
+let formatConfigErrors: ConfigModule["formatConfigErrors"];
+let loadConfig: ConfigModule["loadConfig"];
+let validateConfig: ConfigModule["validateConfig"];
+// Keys made for these tests only (fixed seeds: stable, never used anywhere).
+let deployKey: KeyPair;
+let otherKey: KeyPair;
+let HOST_KEY: string;
+
+beforeAll(async () => {
+  ({ formatConfigErrors, loadConfig, validateConfig } = await import("../components/config"));
+  const { ed25519HostKey } = await import("../components/droplet");
+  deployKey = ed25519HostKey(Buffer.alloc(32, 7), "test deploy key");
+  otherKey = ed25519HostKey(Buffer.alloc(32, 9));
+  HOST_KEY = ed25519HostKey(Buffer.alloc(32, 3)).publicKey;
+});
 const SECRET = new Set(["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv"]);
 
 /** Authorized-keys form of a Node key object (ed25519 only, enough here). */
@@ -60,36 +72,38 @@ function raw(values: Record<string, unknown>, secretKeys: Set<string> = SECRET):
 
 const noManagePy = fs.mkdtempSync(path.join(os.tmpdir(), "djangozd-config-test-"));
 fs.writeFileSync(path.join(noManagePy, "requirements.txt"), "Django\n");
+afterAll(() => fs.rmSync(noManagePy, { recursive: true, force: true }));
 
 const SET_EXACTLY_ONE_HOST = 'host: set exactly one of "host" (an existing server) or "droplet" (a new DigitalOcean droplet)';
 const SET_EXACTLY_ONE_SOURCE = 'app.source: set exactly one of "app.source" (a local directory) or "app.git" (a repository URL and ref)';
-const existingHost = { address: "203.0.113.5", hostKey: HOST_KEY };
+const existingHost = () => ({ address: "203.0.113.5", hostKey: HOST_KEY });
 
 interface BadCase {
   name: string;
-  config: RawConfig;
+  /** Built when the test runs: the keys exist only then. */
+  config: () => RawConfig;
   errors: string[];
 }
 
 const BAD: BadCase[] = [
   {
     name: "workers not a number",
-    config: raw(withValues({ app: { source: "examples/app", workers: "lots" } })),
+    config: () => raw(withValues({ app: { source: "examples/app", workers: "lots" } })),
     errors: ['app.workers: expected a whole number from 1 to 64, got "lots"'],
   },
   {
     name: "both host and droplet",
-    config: raw(withValues({ host: existingHost })),
+    config: () => raw(withValues({ host: existingHost() })),
     errors: [SET_EXACTLY_ONE_HOST],
   },
   {
     name: "neither host nor droplet",
-    config: raw(withValues({ droplet: undefined })),
+    config: () => raw(withValues({ droplet: undefined })),
     errors: [SET_EXACTLY_ONE_HOST],
   },
   {
     name: "unknown top-level keys: a typo, a misplaced nested key, something else",
-    config: raw(withValues({ appp: { workers: 3 }, workers: 3, colour: "blue" })),
+    config: () => raw(withValues({ appp: { workers: 3 }, workers: 3, colour: "blue" })),
     errors: [
       'appp: unknown setting; did you mean "app"?',
       'workers: unknown setting; did you mean "app.workers"? (pulumi config set --path app.workers …)',
@@ -98,7 +112,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "unknown nested keys",
-    config: raw(
+    config: () => raw(
       withValues({
         app: { source: "examples/app", worker: 3, healthCheck: { timeout: 5 } },
         droplet: { sshPublicKey: deployKey.publicKey, regoin: "ams3" },
@@ -114,7 +128,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "secrets set in plain text",
-    config: raw(withValues({ secretEnv: { API_TOKEN: "x" } }), new Set()),
+    config: () => raw(withValues({ secretEnv: { API_TOKEN: "x" } }), new Set()),
     errors: [
       "sshPrivateKey: must be set with --secret (pulumi config set --secret sshPrivateKey …)",
       "djangoSecretKey: must be set with --secret (pulumi config set --secret djangoSecretKey …)",
@@ -124,14 +138,14 @@ const BAD: BadCase[] = [
   },
   {
     name: "a plain setting set with --secret",
-    config: raw(base(), new Set([...SECRET, "app"])),
+    config: () => raw(base(), new Set([...SECRET, "app"])),
     errors: [
       'app: was set with --secret, but this setting is stored in plain text; set it without --secret (secret app settings belong in "secretEnv")',
     ],
   },
   {
     name: "secrets missing or empty",
-    config: raw(withValues({ djangoSecretKey: undefined, dbPassword: "  " })),
+    config: () => raw(withValues({ djangoSecretKey: undefined, dbPassword: "  " })),
     errors: [
       "djangoSecretKey: required; set it with pulumi config set --secret djangoSecretKey …",
       "dbPassword: expected a non-empty string (value not shown)",
@@ -139,7 +153,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "bad CIDRs",
-    config: raw(
+    config: () => raw(
       withValues({
         droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: ["10.0.0.300/8", "203.0.113.7", "::/129", "2001:db8::/48"] },
       }),
@@ -152,24 +166,24 @@ const BAD: BadCase[] = [
   },
   {
     name: "empty sshAllowFrom",
-    config: raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: [] } })),
+    config: () => raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: [] } })),
     errors: ["droplet.sshAllowFrom: expected at least one address range (the deploy itself connects over SSH)"],
   },
   {
     name: "bad host key: hostname prefix (ssh-keyscan output)",
-    config: raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: `example.com ${HOST_KEY}` } })),
+    config: () => raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: `example.com ${HOST_KEY}` } })),
     errors: [
       `host.hostKey: expected the server's public host key like "ssh-ed25519 AAAA…" (ssh-keyscan -t ed25519 HOST, without the host name), got "example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO1JKMYo…`,
     ],
   },
   {
     name: "bad host key: data of another key type",
-    config: raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB" } })),
+    config: () => raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB" } })),
     errors: ["host.hostKey: the key data is not of type ssh-ed25519 (cut short when copied?)"],
   },
   {
     name: "existing host: missing fields, bad port and user",
-    config: raw(withValues({ droplet: undefined, host: { port: 0, user: "Root", addres: "x" } })),
+    config: () => raw(withValues({ droplet: undefined, host: { port: 0, user: "Root", addres: "x" } })),
     errors: [
       'host.addres: unknown setting; did you mean "host.address"?',
       'host.address: required; expected a host name or IP address',
@@ -180,17 +194,17 @@ const BAD: BadCase[] = [
   },
   {
     name: "bad listen",
-    config: raw(withValues({ site: { listen: "localhost:80" } })),
+    config: () => raw(withValues({ site: { listen: "localhost:80" } })),
     errors: ['site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got "localhost:80"'],
   },
   {
     name: "bad listen: port out of range (a number, as --path stores it)",
-    config: raw(withValues({ site: { listen: 70000 } })),
+    config: () => raw(withValues({ site: { listen: 70000 } })),
     errors: ['site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got 70000'],
   },
   {
     name: "env: reserved names, bad names, collisions between app.env and secretEnv",
-    config: raw(
+    config: () => raw(
       withValues({
         app: { source: "examples/app", env: { DATABASE_HOST: "db", "my-var": "x", DJANGO_DEBUG: "1", LIST: ["a"] } },
         secretEnv: { RELEASE_ID: "r", DJANGO_DEBUG: "0", API_TOKEN: "" },
@@ -207,7 +221,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "jobs: bad names, duplicates, the reserved name web, missing command",
-    config: raw(
+    config: () => raw(
       withValues({
         app: {
           source: "examples/app",
@@ -233,7 +247,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "job command with a newline or a %",
-    config: raw(
+    config: () => raw(
       withValues({
         app: {
           source: "examples/app",
@@ -251,41 +265,50 @@ const BAD: BadCase[] = [
   },
   {
     name: "manage commands: newline, empty, with python manage.py",
-    config: raw(withValues({ app: { source: "examples/app", manage: ["migrate\n--noinput", "", "python manage.py migrate"] } })),
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            manage: ["migrate\n--noinput", "", "python manage.py migrate", 'shell -c "print(1)"', "check --deploy --fail-level=WARNING"],
+          },
+        }),
+      ),
     errors: [
       'app.manage[0]: expected a manage.py command on one line like "migrate --noinput", got "migrate\\n--noinput"',
       'app.manage[1]: expected a manage.py command on one line like "migrate --noinput", got ""',
       'app.manage[2]: give only what follows "manage.py", like "migrate --noinput", got "python manage.py migrate"',
+      'app.manage[3]: expected plain words (no quotes or shell characters: the command is split on spaces), got "shell -c \\"print(1)\\""',
     ],
   },
   {
     name: "missing source directory",
-    config: raw(withValues({ app: { source: "./nope" } })),
+    config: () => raw(withValues({ app: { source: "./nope" } })),
     errors: ['app.source: directory "./nope" does not exist'],
   },
   {
     name: "source without manage.py",
-    config: raw(withValues({ app: { source: noManagePy } })),
+    config: () => raw(withValues({ app: { source: noManagePy } })),
     errors: ["app.source: must contain manage.py"],
   },
   {
     name: "source is a file",
-    config: raw(withValues({ app: { source: "package.json" } })),
+    config: () => raw(withValues({ app: { source: "package.json" } })),
     errors: ['app.source: "package.json" is not a directory'],
   },
   {
     name: "both source and git",
-    config: raw(withValues({ app: { source: "examples/app", git: { url: "https://github.com/example/app.git", ref: "main" } } })),
+    config: () => raw(withValues({ app: { source: "examples/app", git: { url: "https://github.com/example/app.git", ref: "main" } } })),
     errors: [SET_EXACTLY_ONE_SOURCE],
   },
   {
     name: "neither source nor git (no app at all)",
-    config: raw(withValues({ app: undefined })),
+    config: () => raw(withValues({ app: undefined })),
     errors: [SET_EXACTLY_ONE_SOURCE],
   },
   {
     name: "bad git url and ref",
-    config: raw(withValues({ app: { git: { url: "github.com/example/app", ref: "--upload-pack=x" } } })),
+    config: () => raw(withValues({ app: { git: { url: "github.com/example/app", ref: "--upload-pack=x" } } })),
     errors: [
       'app.git.url: expected a repository URL like "https://github.com/you/app.git" or "git@github.com:you/app.git", got "github.com/example/app"',
       'app.git.ref: expected a branch, tag or commit like "main", "v1.2.0" or "3f2c1ab", got "--upload-pack=x"',
@@ -293,7 +316,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "health check out of range",
-    config: raw(
+    config: () => raw(
       withValues({
         app: { source: "examples/app", healthCheck: { path: "about/", expectStatus: 99, expectText: "", timeoutSeconds: 601 } },
       }),
@@ -307,7 +330,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "app name, keepReleases, wsgi, python",
-    config: raw(
+    config: () => raw(
       withValues({ app: { source: "examples/app", name: "My-App", keepReleases: 0, wsgi: "hc.wsgi", python: "python3; rm" } }),
     ),
     errors: [
@@ -319,7 +342,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "droplet: bad region, tags, booleans, dns",
-    config: raw(
+    config: () => raw(
       withValues({
         droplet: {
           sshPublicKey: deployKey.publicKey,
@@ -341,27 +364,27 @@ const BAD: BadCase[] = [
   },
   {
     name: "dns record that repeats the domain",
-    config: raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, dns: { domain: "example.com", record: "www.example.com" } } })),
+    config: () => raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, dns: { domain: "example.com", record: "www.example.com" } } })),
     errors: ['droplet.dns.record: give the name relative to "example.com", like "www", got "www.example.com"'],
   },
   {
     name: "droplet.sshPublicKey that does not match sshPrivateKey",
-    config: raw(withValues({ droplet: { sshPublicKey: otherKey.publicKey } })),
+    config: () => raw(withValues({ droplet: { sshPublicKey: otherKey.publicKey } })),
     errors: ["droplet.sshPublicKey: does not match sshPrivateKey (ssh-keygen -y -f KEYFILE prints the matching public key)"],
   },
   {
     name: "droplet: sshPublicKey missing",
-    config: raw(withValues({ droplet: { region: "ams3" } })),
+    config: () => raw(withValues({ droplet: { region: "ams3" } })),
     errors: ['droplet.sshPublicKey: required; expected the deploy key\'s public half like "ssh-ed25519 AAAA… you@laptop"'],
   },
   {
     name: "sshPrivateKey is not a key (value never shown)",
-    config: raw(withValues({ sshPrivateKey: "hunter2-this-is-not-a-key" })),
+    config: () => raw(withValues({ sshPrivateKey: "hunter2-this-is-not-a-key" })),
     errors: ['sshPrivateKey: expected a private key block ("-----BEGIN OPENSSH PRIVATE KEY-----" …) (value not shown)'],
   },
   {
     name: "sshPrivateKey protected by a passphrase",
-    config: raw(
+    config: () => raw(
       withValues({
         sshPrivateKey: crypto.generateKeyPairSync("ed25519").privateKey.export({
           format: "pem",
@@ -375,7 +398,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "database: unknown kind, managed-only keys with local",
-    config: raw(withValues({ database: { kind: "sqlite", name: "Bad-Name" } })),
+    config: () => raw(withValues({ database: { kind: "sqlite", name: "Bad-Name" } })),
     errors: [
       'database.kind: expected "local" or "managed", got "sqlite"',
       'database.name: expected a PostgreSQL name of lowercase letters, digits and "_", got "Bad-Name"',
@@ -383,12 +406,12 @@ const BAD: BadCase[] = [
   },
   {
     name: "database: size with a local database",
-    config: raw(withValues({ database: { size: "db-s-1vcpu-1gb", version: 16 } })),
+    config: () => raw(withValues({ database: { size: "db-s-1vcpu-1gb", version: 16 } })),
     errors: ['database.size: only used with database.kind "managed"', 'database.version: only used with database.kind "managed"'],
   },
   {
     name: "managed database: dbPassword set, on an existing host",
-    config: raw(withValues({ droplet: undefined, host: existingHost, database: { kind: "managed", version: "sixteen" } })),
+    config: () => raw(withValues({ droplet: undefined, host: existingHost(), database: { kind: "managed", version: "sixteen" } })),
     errors: [
       'database.version: expected a PostgreSQL major version like "16", got "sixteen"',
       'database.kind: "managed" needs "droplet" (the database firewall admits only the droplet); use "local" with "host"',
@@ -397,7 +420,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "structured settings given as plain text",
-    config: raw(withValues({ site: "example.com", app: "hc", database: 5, secretEnv: "A=b" })),
+    config: () => raw(withValues({ site: "example.com", app: "hc", database: 5, secretEnv: "A=b" })),
     errors: [
       'app: expected an object (pulumi config set --path app.source ./app …), got "hc"',
       'site: expected an object (pulumi config set --path site.serverName example.com …), got "example.com"',
@@ -407,7 +430,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "site: server name and body size",
-    config: raw(withValues({ site: { serverName: "example.com; return 444", clientMaxBodySize: "10 MB" } })),
+    config: () => raw(withValues({ site: { serverName: "example.com; return 444", clientMaxBodySize: "10 MB" } })),
     errors: [
       'site.serverName: expected host names separated by spaces, or "_" for any (like "example.com www.example.com"), got "example.com; return 444"',
       'site.clientMaxBodySize: expected a size like "10m", "512k" or "1g", got "10 MB"',
@@ -415,7 +438,7 @@ const BAD: BadCase[] = [
   },
   {
     name: "many problems at once, in a stable order",
-    config: raw(
+    config: () => raw(
       withValues({
         appp: 1,
         host: { address: "203.0.113.5", hostKey: "AAAA" },
@@ -445,7 +468,7 @@ describe("validateConfig: bad configurations", () => {
   });
 
   it.each(BAD)("$name", ({ config, errors }) => {
-    const result = validateConfig(config);
+    const result = validateConfig(config());
     expect(result.errors).toEqual(errors);
     expect(result.config).toBeUndefined();
   });

@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { utils as ssh2Utils } from "ssh2";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import type { DropletHost } from "../components/config-types";
 
@@ -62,12 +62,23 @@ pulumi.runtime.setMocks(
   "prod",
   false,
 );
-const { Droplet, deriveHostKey, ed25519HostKey, hostKeyFromSecret, renderCloudInit, resourceSlug } = await import(
-  "../components/droplet"
-);
+type DropletModule = typeof import("../components/droplet");
+// The program's module loads after setMocks (one import per file).
+let Droplet: DropletModule["Droplet"];
+let deriveHostKey: DropletModule["deriveHostKey"];
+let ed25519HostKey: DropletModule["ed25519HostKey"];
+let hostKeyFromSecret: DropletModule["hostKeyFromSecret"];
+let renderCloudInit: DropletModule["renderCloudInit"];
+let resourceSlug: DropletModule["resourceSlug"];
+/** A deploy key made for these tests only (fixed seed, never used anywhere). */
+let DEPLOY_PRIVATE: string;
+
+beforeAll(async () => {
+  ({ Droplet, deriveHostKey, ed25519HostKey, hostKeyFromSecret, renderCloudInit, resourceSlug } = await import("../components/droplet"));
+  DEPLOY_PRIVATE = ed25519HostKey(Buffer.alloc(32, 5)).privateKey;
+});
 
 const SECRET_SIG = { [pulumi.runtime.specialSigKey]: pulumi.runtime.specialSecretSig };
-const DEPLOY_PRIVATE = ed25519HostKey(Buffer.alloc(32, 5)).privateKey;
 const DEPLOY_PUBLIC = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeployKeyForTestsOnlyDeployKeyForTestsOnly+ ci@example";
 
 function value<T>(o: pulumi.Output<T>): Promise<T> {
@@ -275,7 +286,10 @@ describe("host key", () => {
 });
 
 describe("renderCloudInit", () => {
-  const k = deriveHostKey("some deploy key", "djangozd/prod/hc");
+  let k: import("../components/droplet").HostKeyPair;
+  beforeAll(() => {
+    k = deriveHostKey("some deploy key", "djangozd/prod/hc");
+  });
 
   it("is cloud-config that installs only the given ED25519 host key", () => {
     const text = renderCloudInit(k);

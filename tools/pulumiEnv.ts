@@ -28,7 +28,7 @@ export function pulumiEnv(backendDir = path.join(STATE_DIR, "backend")): NodeJS.
   fs.mkdirSync(backendDir, { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PATH: [toolchainDir(), path.join(REPO, "node_modules/@pulumi/pulumi"), path.join(REPO, "node_modules/.bin"), process.env.PATH].join(":"),
+    PATH: [toolchainDir(), path.join(REPO, "node_modules/.bin"), process.env.PATH].join(":"),
     PULUMI_BACKEND_URL: `file://${backendDir}`,
     PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(),
     PULUMI_SKIP_UPDATE_CHECK: "true",

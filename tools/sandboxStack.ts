@@ -18,11 +18,26 @@ export interface SandboxInfo {
   hostKey: string;
 }
 
+export interface SandboxPlace {
+  /** Where the sandbox lives. Default <repo>/.sandbox. */
+  dir?: string;
+  /** Its SSH port on 127.0.0.1. Default 2222. */
+  port?: number;
+  /** Start from a fresh root, as a new droplet would be. */
+  fresh?: boolean;
+}
+
 /** Starts the sandbox (creating it the first time) and reads how to reach it. */
-export async function startSandbox(): Promise<SandboxInfo> {
+export async function startSandbox(place: SandboxPlace = {}): Promise<SandboxInfo> {
   const script = path.join(REPO, "scripts/sandbox.sh");
-  await run("bash", [script, "start"], { maxBuffer: 64 << 20 });
-  const { stdout } = await run("bash", [script, "env"]);
+  const env = {
+    ...process.env,
+    ...(place.dir ? { SANDBOX_DIR: place.dir } : {}),
+    ...(place.port ? { SANDBOX_SSH_PORT: String(place.port) } : {}),
+  };
+  if (place.fresh) await run("bash", [script, "destroy"], { env, maxBuffer: 64 << 20 });
+  await run("bash", [script, "start"], { env, maxBuffer: 64 << 20 });
+  const { stdout } = await run("bash", [script, "env"], { env });
   const vars = Object.fromEntries(
     stdout
       .trim()
@@ -38,6 +53,17 @@ export async function startSandbox(): Promise<SandboxInfo> {
     keyFile: vars.SANDBOX_KEY,
     hostKey: vars.SANDBOX_HOST_KEY,
   };
+}
+
+/** Runs a shell command on the sandbox as root (tests look at the host with it). */
+export async function sandboxExec(place: SandboxPlace, command: string): Promise<string> {
+  const env = {
+    ...process.env,
+    ...(place.dir ? { SANDBOX_DIR: place.dir } : {}),
+    ...(place.port ? { SANDBOX_SSH_PORT: String(place.port) } : {}),
+  };
+  const { stdout } = await run("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", command], { env, maxBuffer: 64 << 20 });
+  return stdout;
 }
 
 export interface CliResult {

@@ -1,0 +1,159 @@
+// The release pipeline's components under Pulumi mocks: which HostCommands
+// DjangoApp registers, what they run, what forces a replacement, and that no
+// secret reaches a command string.
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AppConfig } from "../components/config-types";
+import { makeAppVariant } from "./fixtures/app-variants";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
+const registered: Registered[] = [];
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+      return { id: `${args.name}-id`, state: { ...args.inputs, stdout: "" } };
+    },
+    call: (args) => args.inputs,
+  },
+  "django-zero-downtime",
+  "unit",
+  false,
+);
+
+const SECRET_KEY = "unit-test-django-secret-key-7d1f0c";
+const DB_PASSWORD = "unit-test-db-password-55e2";
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nunit-test-private-key\n-----END OPENSSH PRIVATE KEY-----";
+
+const app: AppConfig = {
+  name: "hc",
+  source: "",
+  python: "python3",
+  wsgi: "hc.wsgi:application",
+  workers: 2,
+  env: { FEATURE: "on" },
+  manage: ["collectstatic --noinput", "migrate --noinput"],
+  jobs: [{ name: "alerts", command: "python manage.py sendalerts", singleton: false }],
+  keepReleases: 5,
+  healthCheck: { path: "/about/", expectStatus: 200, expectText: "Monkey See Monkey Do", timeoutSeconds: 30 },
+};
+
+// The mock monitor hands secrets over wrapped ({<signature>: …, value}): unwrap them.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+function unwrap(v: any): any {
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (v && typeof v === "object") {
+    if (SECRET_SIG in v) return unwrap(v.value);
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  }
+  return v;
+}
+const isSecret = (v: any) => v && typeof v === "object" && SECRET_SIG in v;
+
+const commands = (): Record<string, Record<string, any>> =>
+  Object.fromEntries(registered.filter((r) => r.type.endsWith("HostCommand")).map((r) => [r.name, unwrap(r.inputs)]));
+const raw = (name: string) => registered.find((r) => r.name === name)!.inputs;
+
+/** Resolves an Output (mocks resolve them; secrets included). */
+function value<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+
+let releaseId: string;
+
+beforeAll(async () => {
+  const { DjangoApp } = await import("../components/djangoApp");
+  const deployed = new DjangoApp("hc", {
+    connection: pulumi.secret({ host: "203.0.113.10", port: 22, user: "root", privateKey: PRIVATE_KEY, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" }),
+    hostId: "droplet-1",
+    app: { ...app, source: makeAppVariant("v1") },
+    site: { serverName: "example.com", listen: "80", clientMaxBodySize: "10m" },
+    database: { name: "hc", user: "hc", password: pulumi.secret(DB_PASSWORD), host: "/var/run/postgresql", port: "5432", local: true },
+    djangoSecretKey: pulumi.secret(SECRET_KEY),
+    secretEnv: pulumi.secret({ SENTRY_DSN: "https://unit-test-dsn" }),
+  });
+  releaseId = await value(deployed.releaseId);
+  // Let every apply settle before reading the registrations.
+  await value(deployed.workers);
+  await new Promise((r) => setTimeout(r, 200));
+});
+
+describe("DjangoApp", () => {
+  it("registers one command per step, with stable names", () => {
+    expect(Object.keys(commands()).sort()).toEqual([
+      "hc-host-bootstrap",
+      "hc-job-alerts-program",
+      "hc-release-build",
+      "hc-site-config",
+      "hc-site-upstream",
+      "hc-web-program",
+    ]);
+    expect(releaseId).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it("replaces the release, the web program and the worker when the release changes, and updates the switch in place", () => {
+    const c = commands();
+    expect(c["hc-release-build"].triggers).toEqual([releaseId, "droplet-1"]);
+    expect(c["hc-web-program"].triggers[0]).toContain(`[program:hc-web-${releaseId}]`);
+    expect(c["hc-job-alerts-program"].triggers[0]).toContain(`[program:hc-alerts-${releaseId}]`);
+    // The switch's only trigger is the host: a new release updates it, never replaces it.
+    expect(c["hc-site-upstream"].triggers).toEqual(["droplet-1"]);
+    expect(c["hc-site-upstream"].update).toContain(`SOCKET='/srv/hc/run/web-${releaseId}.sock'`);
+  });
+
+  it("starts gunicorn on the release's own socket, health-checks it, and stops it gracefully", () => {
+    const web = commands()["hc-web-program"];
+    expect(web.create).toMatch(/^# Start the supervisor program beside the running ones/);
+    expect(web.create).toContain(`--bind unix:/srv/hc/run/web-${releaseId}.sock`);
+    expect(web.create).toContain("CHECK_PATH='/about/'");
+    expect(web.create).toContain("EXPECT_TEXT='Monkey See Monkey Do'");
+    expect(web.create).toContain("stopwaitsecs=40");
+    expect(web.create).toContain("stopasgroup=true");
+    expect(web.create).toContain("--graceful-timeout 30");
+    expect(web.delete).toContain(`PROGRAM='hc-web-${releaseId}'`);
+    expect(web.create).not.toMatch(/supervisorctl reload/);
+  });
+
+  it("builds the release with the configured management commands and prunes on delete", () => {
+    const build = commands()["hc-release-build"];
+    expect(build.create).toContain(`RELEASE_DIR='/srv/hc/releases/${releaseId}'`);
+    expect(build.create).toContain("MANAGE='collectstatic --noinput\nmigrate --noinput'");
+    expect(build.upload.destination).toBe(`/srv/hc/releases/${releaseId}.tar.gz`);
+    expect(build.delete).toContain("KEEP='5'");
+  });
+
+  it("sends settings and secrets on stdin only, as an env file", () => {
+    const c = commands();
+    expect(isSecret(raw("hc-release-build").stdin)).toBe(true);
+    expect(isSecret(raw("hc-host-bootstrap").stdin)).toBe(true);
+    expect(isSecret(raw("hc-web-program").connection)).toBe(true);
+    expect(c["hc-release-build"].stdin).toContain(`DJANGO_SECRET_KEY='${SECRET_KEY}'`);
+    expect(c["hc-release-build"].stdin).toContain(`DATABASE_PASSWORD='${DB_PASSWORD}'`);
+    expect(c["hc-release-build"].stdin).toContain(`RELEASE_ID='${releaseId}'`);
+    expect(c["hc-release-build"].stdin).toContain("SENTRY_DSN='https://unit-test-dsn'");
+    expect(c["hc-release-build"].stdin).toContain("DJANGO_ALLOWED_HOSTS='example.com,localhost'");
+    expect(c["hc-host-bootstrap"].stdin).toBe(`${DB_PASSWORD}\n`);
+    for (const [name, inputs] of Object.entries(c)) {
+      for (const field of ["create", "update", "delete", "triggers"]) {
+        const text = JSON.stringify(inputs[field] ?? "");
+        for (const secret of [SECRET_KEY, DB_PASSWORD, "unit-test-private-key", "unit-test-dsn"]) {
+          expect(text.includes(secret), `${name}.${field} holds a secret`).toBe(false);
+        }
+      }
+    }
+  });
+
+  it("renders the nginx site with a stable upstream symlink and static files from the current release", () => {
+    const site = commands()["hc-site-config"].create as string;
+    expect(site).toContain("server unix:/srv/hc/run/current.sock");
+    expect(site).toContain("alias /srv/hc/current/static/;");
+    expect(site).toContain("server_name example.com;");
+    expect(site).toContain("client_max_body_size 10m;");
+    expect(site).toContain("nginx -t");
+  });
+});

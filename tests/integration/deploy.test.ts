@@ -1,0 +1,170 @@
+// The product's promise, measured with real parts: the real Pulumi engine
+// drives a fresh sandbox host (sshd, nginx, supervisor, gunicorn, PostgreSQL,
+// Django) through preview, up, a no-op up, three deploys under load, a broken
+// release, a recovery and destroy. Never skipped: a missing engine or sandbox
+// is a failure.
+import * as crypto from "crypto";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { deployUnderLoad, DeployUnderLoadResult } from "../../tools/deployUnderLoad";
+import { requestOnce } from "../../tools/probe";
+import { REPO } from "../../tools/pulumiEnv";
+import { SandboxInfo, SandboxStack, sandboxExec, startSandbox } from "../../tools/sandboxStack";
+import { makeAppVariant } from "../fixtures/app-variants";
+
+const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+const LISTEN = "127.0.0.1:8081";
+const URL = `http://${LISTEN}`;
+const KEEP_RELEASES = 3;
+const stack = new SandboxStack("itest");
+let sandbox: SandboxInfo;
+
+function appConfig(source: string) {
+  return {
+    name: "hc",
+    source,
+    keepReleases: KEEP_RELEASES,
+    env: { WORKER_HEARTBEAT_FILE: "/srv/hc/run/alerts.heartbeat" },
+    jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
+    healthCheck: { path: "/about/", expectText: "Monkey See Monkey Do", timeoutSeconds: 20 },
+  };
+}
+
+function deploy(source: string) {
+  stack.setPlain({ app: appConfig(source) });
+}
+
+const onHost = (command: string) => sandboxExec(place, command);
+
+async function aboutRelease(): Promise<{ version: string; release: string }> {
+  const r = await requestOnce(`${URL}/about/`);
+  expect(r.status).toBe(200);
+  const version = /version: (\S+)/.exec(r.body)?.[1] ?? "";
+  return { version, release: String(r.headers["x-release"]) };
+}
+
+async function programs(): Promise<string[]> {
+  const out = await onHost("supervisorctl status || true");
+  return out.trim().split("\n").filter(Boolean);
+}
+
+function expectZeroDowntime(r: DeployUnderLoadResult) {
+  const summary = JSON.stringify({ up: r.up.code, failed: r.probe.failed, errors: r.probe.errors, statuses: r.probe.statuses, sample: r.probe.failuresSample.slice(0, 5) });
+  expect(r.probe.failed, summary).toBe(0);
+  expect(r.probe.errors, summary).toEqual({});
+  expect(r.probe.requests).toBeGreaterThanOrEqual(5000);
+}
+
+beforeAll(async () => {
+  // A fresh host every run, as a new droplet would be.
+  sandbox = await startSandbox({ ...place, fresh: true });
+  await stack.remove();
+  await stack.init(sandbox, {
+    djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+    dbPassword: crypto.randomBytes(18).toString("base64url"),
+  });
+  stack.setPlain({ app: appConfig(makeAppVariant("v1")), site: { listen: LISTEN } });
+});
+
+afterAll(async () => {
+  await stack.remove();
+});
+
+describe("a new host", () => {
+  test("preview shows every resource to create and touches nothing", async () => {
+    const r = await stack.preview();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\+ 13 to create/);
+    expect(await onHost("test -e /srv/hc && echo present || echo absent")).toBe("absent\n");
+  });
+
+  test("up bootstraps the host and deploys v1: nginx, supervisor and PostgreSQL answer", async () => {
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await aboutRelease()).version).toBe("v1");
+    expect(await onHost(`su postgres -c "psql -tAc 'select 1'"`)).toBe("1\n");
+    expect((await programs()).filter((p) => / RUNNING /.test(p))).toHaveLength(2);
+    const ping = await requestOnce(`${URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello" });
+    expect([ping.status, ping.body]).toEqual([200, "OK"]);
+    // PostgreSQL listens on its unix socket only.
+    expect(await onHost(`su postgres -c "psql -tAc 'show listen_addresses'"`)).toBe("\n");
+  });
+
+  test("a second up with nothing changed changes nothing and says so", async () => {
+    const r = await stack.up();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Resources:\s+13 unchanged/);
+    expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
+  });
+});
+
+describe("deploys under load", () => {
+  for (const version of ["v2", "v1", "v2"]) {
+    test(`to ${version}: zero failed requests, a 15 s request survives, the new release answers after`, async () => {
+      const before = await aboutRelease();
+      deploy(makeAppVariant(version));
+      const r = await deployUnderLoad(stack, { url: URL });
+      expect(r.up.code, r.up.stdout + r.up.stderr).toBe(0);
+      expectZeroDowntime(r);
+      expect(r.slow).toMatchObject({ status: 200, release: before.release });
+      expect(r.probe.perPath[`POST /ping/00000000-0000-4000-8000-000000000001/`]).toBeGreaterThan(1000);
+
+      const after = await aboutRelease();
+      expect(after.version).toBe(version);
+      for (let i = 0; i < 20; i++) expect((await aboutRelease()).release).toBe(after.release);
+      // Both releases answered during the deploy, the old one never after the new one's first answer + 1 s.
+      const w = r.probe.releaseWindows;
+      expect(w[after.release]).toBeDefined();
+      if (before.release !== after.release) expect(w[before.release].lastMs).toBeLessThan(w[after.release].firstMs + 1000);
+
+      // One web and one worker program, both the new release's; the worker runs.
+      const running = await programs();
+      expect(running.map((l) => l.split(/\s+/)[0]).sort()).toEqual([`hc-alerts-${after.release}`, `hc-web-${after.release}`]);
+      await expect.poll(() => onHost("cat /srv/hc/run/alerts.heartbeat"), { timeout: 10_000 }).toMatch(after.release);
+    });
+  }
+});
+
+describe("a broken release", () => {
+  test("fails its health check, never gets traffic, and the old release keeps serving", async () => {
+    const before = await aboutRelease();
+    deploy(makeAppVariant("v3", { broken: true }));
+    const r = await deployUnderLoad(stack, { url: URL, slowSeconds: 0 });
+    expect(r.up.code).not.toBe(0);
+    const output = r.up.stdout + r.up.stderr;
+    expect(output).toMatch(/health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}\.sock did not answer 200/);
+    expect(output).toMatch(/last response: HTTP 500/);
+    expect(output).toMatch(/last lines of \/var\/log\/hc\/hc-web-/);
+    expectZeroDowntime(r);
+    expect(r.probe.releases).toEqual({ [before.release]: r.probe.requests });
+    expect(await aboutRelease()).toEqual(before);
+    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual([`hc-alerts-${before.release}`, `hc-web-${before.release}`]);
+  });
+
+  test("the next up of a good version succeeds", async () => {
+    deploy(makeAppVariant("v4"));
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await aboutRelease()).version).toBe("v4");
+  });
+});
+
+describe("after all deploys", () => {
+  test("one program per process type, no stray sockets, releases pruned", async () => {
+    const { release } = await aboutRelease();
+    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual([`hc-alerts-${release}`, `hc-web-${release}`]);
+    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(["current.sock", `web-${release}.sock`]);
+    const releases = (await onHost("ls /srv/hc/releases")).trim().split("\n");
+    expect(releases.length).toBeLessThanOrEqual(KEEP_RELEASES);
+    expect(releases).toContain(release);
+    expect(await onHost("ls /etc/supervisor/conf.d/")).toBe(`hc-alerts-${release}.conf\nhc-web-${release}.conf\n`);
+  });
+
+  test("destroy stops the app and removes its site; the database and releases stay", async () => {
+    const r = await stack.destroy();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await programs()).toEqual([]);
+    expect(await onHost("ls /etc/nginx/sites-enabled/ | wc -l")).toBe("0\n");
+    expect(await onHost(`su postgres -c "psql -tAc \\"select count(*) from pg_database where datname = 'hc'\\""`)).toBe("1\n");
+  });
+});

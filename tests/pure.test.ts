@@ -1,0 +1,95 @@
+// Pure helpers: release ids, env files, templates, SSH command lines, source digests.
+import * as fs from "fs";
+import * as path from "path";
+import { describe, expect, it } from "vitest";
+import { renderScript, renderTemplate } from "../components/render";
+import { envFile, releaseId, venvId } from "../components/releaseId";
+import { digestDirectory, packDirectory } from "../components/source";
+import { hostKeyBlob, remoteCommandLine, shellQuote } from "../components/ssh";
+import { makeAppVariant } from "./fixtures/app-variants";
+
+const base = { sourceDigest: "a".repeat(64), requirementsDigest: "b".repeat(64), python: "python3", settings: "X='1'\n" };
+
+describe("releaseId", () => {
+  it("is stable for the same inputs and 12 hex digits", () => {
+    expect(releaseId(base)).toBe(releaseId({ ...base }));
+    expect(releaseId(base)).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it.each([
+    ["source", { sourceDigest: "c".repeat(64) }],
+    ["requirements", { requirementsDigest: "d".repeat(64) }],
+    ["python", { python: "python3.12" }],
+    ["settings", { settings: "X='2'\n" }],
+  ])("changes with the %s", (_what, change) => {
+    expect(releaseId({ ...base, ...change })).not.toBe(releaseId(base));
+  });
+
+  it("shares venvs between releases with the same requirements and interpreter only", () => {
+    expect(venvId("r", "python3")).toBe(venvId("r", "python3"));
+    expect(venvId("r", "python3")).not.toBe(venvId("r2", "python3"));
+    expect(venvId("r", "python3")).not.toBe(venvId("r", "python3.12"));
+  });
+});
+
+describe("envFile", () => {
+  it("sorts keys and single-quotes values so bash reads them back exactly", () => {
+    expect(envFile({ B: "it's", A: "$HOME `x` \"y\"" })).toBe(`A='$HOME \`x\` "y"'\nB='it'\\''s'\n`);
+  });
+});
+
+describe("templates", () => {
+  it("fills every placeholder and refuses missing or unused values", () => {
+    const vars = { APP: "hc", ROOT: "/srv/hc", LISTEN: "80", SERVER_NAME: "_", CLIENT_MAX_BODY_SIZE: "10m" };
+    expect(renderTemplate("nginx-site.conf", vars)).not.toMatch(/\{\{/);
+    const { LISTEN: _omit, ...missing } = vars;
+    expect(() => renderTemplate("nginx-site.conf", missing)).toThrow("template nginx-site.conf: no value for {{LISTEN}}");
+    expect(() => renderTemplate("nginx-site.conf", { ...vars, EXTRA: "x" })).toThrow("template nginx-site.conf: unused values EXTRA");
+  });
+
+  it("puts a script's title first and its inputs as quoted assignments", () => {
+    const script = renderScript("program-stop.sh", { PROGRAM: "hc-web-abc" });
+    expect(script.split("\n").slice(0, 2)).toEqual(["# Stop the supervisor program gracefully and remove it", "PROGRAM='hc-web-abc'"]);
+    expect(script).not.toMatch(/^#!/m);
+  });
+});
+
+describe("ssh helpers", () => {
+  it("quotes for bash", () => {
+    expect(shellQuote("a'b")).toBe(`'a'\\''b'`);
+  });
+
+  it("bounds the script with timeout and uses sudo for non-root users", () => {
+    expect(remoteCommandLine("echo hi", "root", 60)).toBe(`timeout --kill-after=10 60 bash -c 'set -euo pipefail\necho hi'`);
+    expect(remoteCommandLine("echo hi", "deploy", 60)).toMatch(/^sudo -n timeout/);
+  });
+
+  it("reads the key blob of an authorized-keys line and rejects other forms", () => {
+    expect(hostKeyBlob("ssh-ed25519 AAAA").toString("hex")).toBe("000000");
+    expect(() => hostKeyBlob("AAAA")).toThrow(/not in authorized-keys form/);
+  });
+});
+
+describe("source", () => {
+  it("digests content, not timestamps or caches", () => {
+    const a = makeAppVariant("v1");
+    const b = makeAppVariant("v1");
+    expect(digestDirectory(a)).toBe(digestDirectory(b));
+    fs.mkdirSync(path.join(b, "api", "__pycache__"), { recursive: true });
+    fs.writeFileSync(path.join(b, "api", "__pycache__", "x.pyc"), "cache");
+    fs.utimesSync(path.join(b, "manage.py"), new Date(0), new Date(0));
+    expect(digestDirectory(b)).toBe(digestDirectory(a));
+    fs.writeFileSync(path.join(b, "VERSION"), "v2\n");
+    expect(digestDirectory(b)).not.toBe(digestDirectory(a));
+  });
+
+  it("packs app static files but not collected ones", () => {
+    const dir = makeAppVariant("v1");
+    fs.mkdirSync(path.join(dir, "static"));
+    fs.writeFileSync(path.join(dir, "static", "collected.css"), "x");
+    const packed = packDirectory(dir);
+    const listing = require("child_process").execFileSync("tar", ["-tzf", packed.archive], { encoding: "utf8" });
+    expect(listing).toContain("api/static/api/site.css");
+    expect(listing).not.toContain("collected.css");
+  });
+});
