@@ -42,7 +42,7 @@ let db: DatabaseSettings;
 if (database.kind === "managed") {
   if (!dropletId) throw new Error("database.kind: a managed database needs a droplet (its firewall admits only the droplet)");
   const managed = new ManagedDatabase(app.name, { database, dropletId, region: (host as { region: string }).region });
-  db = { ...managed.settings, local: false };
+  db = { ...managed.settings, local: false, sslMode: "require" };
 } else {
   db = {
     name: database.name,

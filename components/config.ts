@@ -37,6 +37,7 @@ export const RESERVED_ENV_NAMES: readonly string[] = [
   "DATABASE_PASSWORD",
   "DATABASE_HOST",
   "DATABASE_PORT",
+  "DATABASE_SSLMODE",
   "STATIC_ROOT",
   "RELEASE_ID",
 ];

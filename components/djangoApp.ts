@@ -23,6 +23,8 @@ export interface DatabaseSettings {
   port: pulumi.Input<string>;
   /** Set for a database on this host: the bootstrap creates it. */
   local: boolean;
+  /** libpq sslmode, for a database reached over the network. */
+  sslMode?: string;
 }
 
 export interface DjangoAppArgs {
@@ -78,6 +80,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         DATABASE_PASSWORD: String(db.password),
         DATABASE_HOST: String(db.host),
         DATABASE_PORT: String(db.port),
+        ...(args.database.sslMode ? { DATABASE_SSLMODE: args.database.sslMode } : {}),
       }));
 
     const release = new Release(

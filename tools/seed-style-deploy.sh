@@ -11,9 +11,14 @@ source_release=$2
 work=/srv/$app/seed-style-$$
 sock=/srv/$app/run/seed-style-$$.sock
 
+cleanup() {
+  if [[ -f $work/gunicorn.pid ]]; then kill "$(cat "$work/gunicorn.pid")" 2>/dev/null || true; fi
+  sleep 1
+  rm -rf "$work" "$sock"
+}
+
 main() {
-  local pid
-  trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work" "$sock"' EXIT
+  trap cleanup EXIT
   mkdir -p "$work"
   # The code, as `svn export` gave it: the release's files without its venv or output.
   tar -C "$source_release" --exclude=./venv --exclude=./static --exclude=./.env -cf - . | tar -C "$work" -xf -
@@ -23,8 +28,7 @@ main() {
   chown -R "$app:$app" "$work"
   runuser -u "$app" -- "/srv/$app/bin/release-exec" "$work" env STATIC_ROOT="$work/static" python manage.py collectstatic --noinput >/dev/null
   runuser -u "$app" -- "/srv/$app/bin/release-exec" "$work" python manage.py migrate --noinput >/dev/null
-  runuser -u "$app" -- "/srv/$app/bin/release-exec" "$work" gunicorn --bind "unix:$sock" --workers 2 hc.wsgi:application 2>/dev/null &
-  pid=$!
+  runuser -u "$app" -- "/srv/$app/bin/release-exec" "$work" gunicorn --bind "unix:$sock" --pid "$work/gunicorn.pid" --workers 2 hc.wsgi:application 2>/dev/null &
   until curl -sf --unix-socket "$sock" -H "Host: localhost" http://localhost/about/ | grep -q "Monkey See Monkey Do"; do
     sleep 0.2
   done

@@ -25,7 +25,11 @@ function appConfig(source: string) {
     source,
     keepReleases: KEEP_RELEASES,
     env: { WORKER_HEARTBEAT_FILE: "/srv/hc/run/alerts.heartbeat" },
-    jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
+    jobs: [
+      { name: "alerts", command: "python manage.py sendalerts" },
+      // Stands for a job that must never run twice at once.
+      { name: "digest", command: "python manage.py sendalerts", singleton: true },
+    ],
     healthCheck: { path: "/about/", expectText: "Monkey See Monkey Do", timeoutSeconds: 20 },
   };
 }
@@ -42,6 +46,9 @@ async function aboutRelease(): Promise<{ version: string; release: string }> {
   const version = /version: (\S+)/.exec(r.body)?.[1] ?? "";
   return { version, release: String(r.headers["x-release"]) };
 }
+
+/** The supervisor programs of one release, sorted: one per role. */
+const roles = (release: string) => [`hc-alerts-${release}`, `hc-digest-${release}`, `hc-web-${release}`];
 
 async function programs(): Promise<string[]> {
   const out = await onHost("supervisorctl status || true");
@@ -74,7 +81,7 @@ describe("a new host", () => {
   test("preview shows every resource to create and touches nothing", async () => {
     const r = await stack.preview();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\+ 13 to create/);
+    expect(r.stdout).toMatch(/\+ 15 to create/);
     expect(await onHost("test -e /srv/hc && echo present || echo absent")).toBe("absent\n");
   });
 
@@ -83,7 +90,7 @@ describe("a new host", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect((await aboutRelease()).version).toBe("v1");
     expect(await onHost(`su postgres -c "psql -tAc 'select 1'"`)).toBe("1\n");
-    expect((await programs()).filter((p) => / RUNNING /.test(p))).toHaveLength(2);
+    expect((await programs()).filter((p) => / RUNNING /.test(p))).toHaveLength(3);
     const ping = await requestOnce(`${URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello" });
     expect([ping.status, ping.body]).toEqual([200, "OK"]);
     // PostgreSQL listens on its unix socket only.
@@ -93,7 +100,22 @@ describe("a new host", () => {
   test("a second up with nothing changed changes nothing and says so", async () => {
     const r = await stack.up();
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Resources:\s+13 unchanged/);
+    expect(r.stdout).toMatch(/Resources:\s+15 unchanged/);
+    expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
+  });
+
+  test("invalid config fails before anything changes, naming every bad setting", async () => {
+    const before = await aboutRelease();
+    stack.setPlain({ site: { listen: "eighty" }, appp: { name: "typo" } });
+    const r = await stack.up();
+    stack.setPlain({ site: { listen: LISTEN }, appp: undefined });
+    expect(r.code).not.toBe(0);
+    const output = r.stdout + r.stderr;
+    expect(output).toContain("Invalid stack configuration:");
+    expect(output).toMatch(/site\.listen: .*"eighty"/);
+    expect(output).toMatch(/appp: unknown setting; did you mean "app"\?/);
+    expect(output).not.toMatch(/updat(ed|ing)|creat(ed|ing) replacement/);
+    expect(await aboutRelease()).toEqual(before);
     expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
   });
 });
@@ -117,9 +139,14 @@ describe("deploys under load", () => {
       expect(w[after.release]).toBeDefined();
       if (before.release !== after.release) expect(w[before.release].lastMs).toBeLessThan(w[after.release].firstMs + 1000);
 
-      // One web and one worker program, both the new release's; the worker runs.
+      // One program per role, all the new release's; the worker runs.
       const running = await programs();
-      expect(running.map((l) => l.split(/\s+/)[0]).sort()).toEqual([`hc-alerts-${after.release}`, `hc-web-${after.release}`]);
+      expect(running.map((l) => l.split(/\s+/)[0]).sort()).toEqual(roles(after.release));
+      // The singleton job's old program stopped before its new one started; the other job overlapped.
+      const out = r.up.stdout;
+      expect(out.indexOf("hc-job-digest-program deleted original")).toBeGreaterThan(-1);
+      expect(out.indexOf("hc-job-digest-program deleted original")).toBeLessThan(out.indexOf("hc-job-digest-program creating replacement"));
+      expect(out.indexOf("hc-job-alerts-program created replacement")).toBeLessThan(out.indexOf("hc-job-alerts-program deleting original"));
       await expect.poll(() => onHost("cat /srv/hc/run/alerts.heartbeat"), { timeout: 10_000 }).toMatch(after.release);
     });
   }
@@ -138,7 +165,7 @@ describe("a broken release", () => {
     expectZeroDowntime(r);
     expect(r.probe.releases).toEqual({ [before.release]: r.probe.requests });
     expect(await aboutRelease()).toEqual(before);
-    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual([`hc-alerts-${before.release}`, `hc-web-${before.release}`]);
+    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual(roles(before.release));
   });
 
   test("the next up of a good version succeeds", async () => {
@@ -152,12 +179,12 @@ describe("a broken release", () => {
 describe("after all deploys", () => {
   test("one program per process type, no stray sockets, releases pruned", async () => {
     const { release } = await aboutRelease();
-    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual([`hc-alerts-${release}`, `hc-web-${release}`]);
+    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual(roles(release));
     expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(["current.sock", `web-${release}.sock`]);
     const releases = (await onHost("ls /srv/hc/releases")).trim().split("\n");
     expect(releases.length).toBeLessThanOrEqual(KEEP_RELEASES);
     expect(releases).toContain(release);
-    expect(await onHost("ls /etc/supervisor/conf.d/")).toBe(`hc-alerts-${release}.conf\nhc-web-${release}.conf\n`);
+    expect(await onHost("ls /etc/supervisor/conf.d/")).toBe(roles(release).map((p) => `${p}.conf\n`).join(""));
   });
 
   test("destroy stops the app and removes its site; the database and releases stay", async () => {

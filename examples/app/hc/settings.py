@@ -82,6 +82,8 @@ DATABASES = {
         # idle (e.g. across a PostgreSQL restart) instead of failing a request.
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # A managed database is reached over TCP and requires TLS ("require").
+        "OPTIONS": {"sslmode": os.environ.get("DATABASE_SSLMODE", "prefer")},
     }
 }
 
