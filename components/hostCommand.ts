@@ -58,8 +58,11 @@ const provider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: Inputs & { stdout?: string }, news: Inputs) {
     const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    // Where the local copy of an upload sits is no change to the host.
+    const comparable = (i: Inputs) => ({ ...i, upload: i.upload?.destination });
+    const [o, n] = [comparable(olds), comparable(news)];
     const fields = ["connection", "create", "update", "delete", "triggers", "stdin", "timeoutSeconds", "upload"] as const;
-    const changed = fields.filter((f) => !same(olds[f], news[f]));
+    const changed = fields.filter((f) => !same(o[f], n[f]));
     return {
       changes: changed.length > 0,
       replaces: changed.includes("triggers") ? ["triggers"] : [],

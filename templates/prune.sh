@@ -3,7 +3,7 @@
 #
 # Keeps the KEEP most recently deployed releases, and never removes one that
 # a supervisor program or the `current` link still uses, whatever its age.
-# Then removes venvs that no remaining release links to.
+# Then removes the logs of removed releases and the venvs no release links to.
 # Set by the renderer: APP, KEEP.
 # shellcheck disable=SC2154
 set -euo pipefail
@@ -27,6 +27,15 @@ main() {
     fi
   done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)
   rm -rf "$root"/releases/*.partial
+  # Logs of programs whose release is gone: /var/log/APP/APP-ROLE-ID.log*
+  local log id
+  for log in /var/log/"$APP"/"$APP"-*.log*; do
+    [[ -e $log ]] || continue
+    id=${log##*/}
+    id=${id%%.log*}
+    id=${id##*-}
+    [[ -d $root/releases/$id ]] || rm -f "$log"
+  done
   for venv in "$root"/venvs/*/; do
     venv=${venv%/}
     [[ -d $venv ]] || continue
