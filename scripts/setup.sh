@@ -24,11 +24,14 @@ install_debian_packages() {
 }
 
 install_npm_packages() {
-  # npm ci only when the lockfile changed since the last install.
+  # Only when the lockfile changed since the last install. `npm install`, not
+  # `npm ci`: it installs the locked versions too, but doesn't refuse a lockfile
+  # that lacks other platforms' optional binaries (a registry mirror may not
+  # serve them, and then npm cannot record them).
   local stamp=$repo/node_modules/.package-lock.json
   if [[ -f $stamp && $stamp -nt $repo/package-lock.json ]]; then return; fi
   log "installing npm packages from package-lock.json"
-  (cd "$repo" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  (cd "$repo" && npm install --no-audit --no-fund --loglevel=error >&2)
 }
 
 main() {

@@ -121,6 +121,21 @@ describe("a new host", () => {
 });
 
 describe("deploys under load", () => {
+  test("preview of a new version: release, web program and workers replaced, upstream updated, nothing else", async () => {
+    deploy(makeAppVariant("v2"));
+    const r = await stack.preview();
+    expect(r.code, r.stderr).toBe(0);
+    const steps = r.stdout
+      .split("\n")
+      .map((l) => /^\s*(?:\+\+|\+-|--|~|\+|-)\s+\S+ (\S+) (create replacement|replace|delete original|update|create|delete)\b/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${m[2]} ${m[1]}`);
+    const replaced = ["hc-job-alerts-program", "hc-job-digest-program", "hc-release-build", "hc-web-program"];
+    expect(steps.filter((s) => s.startsWith("replace ")).sort()).toEqual(replaced.map((n) => `replace ${n}`));
+    expect(steps.filter((s) => /^(update|create|delete) /.test(s))).toEqual(["update hc-site-upstream"]);
+    expect(r.stdout).toMatch(/\+-4 to replace/);
+  });
+
   for (const version of ["v2", "v1", "v2"]) {
     test(`to ${version}: zero failed requests, a 15 s request survives, the new release answers after`, async () => {
       const before = await aboutRelease();
