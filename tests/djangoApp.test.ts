@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppConfig } from "../components/config-types";
-import { makeAppVariant } from "./fixtures/app-variants";
+import { makeAppVariant } from "../tools/appVariants";
+import { isSecret, unwrap } from "./fixtures/programMocks";
 
 interface Registered {
   type: string;
@@ -42,18 +43,6 @@ const app: AppConfig = {
   keepReleases: 5,
   healthCheck: { path: "/about/", expectStatus: 200, expectText: "Monkey See Monkey Do", timeoutSeconds: 30 },
 };
-
-// The mock monitor hands secrets over wrapped ({<signature>: …, value}): unwrap them.
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-function unwrap(v: any): any {
-  if (Array.isArray(v)) return v.map(unwrap);
-  if (v && typeof v === "object") {
-    if (SECRET_SIG in v) return unwrap(v.value);
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
-  }
-  return v;
-}
-const isSecret = (v: any) => v && typeof v === "object" && SECRET_SIG in v;
 
 const commands = (): Record<string, Record<string, any>> =>
   Object.fromEntries(registered.filter((r) => r.type.endsWith("HostCommand")).map((r) => [r.name, unwrap(r.inputs)]));

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { digestDirectory, exportGitRef } from "../components/source";
-import { makeAppVariant } from "./fixtures/app-variants";
+import { makeAppVariant } from "../tools/appVariants";
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd, encoding: "utf8" }).trim();

@@ -6,7 +6,7 @@ import { renderScript, renderTemplate } from "../components/render";
 import { envFile, releaseId, venvId } from "../components/releaseId";
 import { digestDirectory, packDirectory } from "../components/source";
 import { hostKeyBlob, remoteCommandLine, shellQuote } from "../components/ssh";
-import { makeAppVariant } from "./fixtures/app-variants";
+import { makeAppVariant } from "../tools/appVariants";
 
 const base = { sourceDigest: "a".repeat(64), requirementsDigest: "b".repeat(64), python: "python3", settings: "X='1'\n" };
 

@@ -3,7 +3,7 @@
 // and tied to the droplet's id, so a replaced droplet gets everything again.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ed25519HostKey } from "../components/droplet";
-import { makeAppVariant } from "./fixtures/app-variants";
+import { makeAppVariant } from "../tools/appVariants";
 import { DROPLET_ID, DROPLET_IP, Registered, isSecret, runProgram, unwrap } from "./fixtures/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 11), "unit deploy key");

@@ -2,7 +2,7 @@
 // no DigitalOcean resource, every command pinned to the configured host key.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ed25519HostKey } from "../components/droplet";
-import { makeAppVariant } from "./fixtures/app-variants";
+import { makeAppVariant } from "../tools/appVariants";
 import { Registered, runProgram, unwrap } from "./fixtures/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 12), "unit deploy key");

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { makeAppVariant } from "../tests/fixtures/app-variants";
+import { makeAppVariant } from "./appVariants";
 import { REPO } from "./pulumiEnv";
 import { SandboxStack, startSandbox } from "./sandboxStack";
 

@@ -2,22 +2,21 @@
 // host, then version 2 with a real `pulumi up` while the load probe runs,
 // and reports. The last line is the probe's JSON summary.
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { makeAppVariant } from "./appVariants";
 import { deployUnderLoad } from "./deployUnderLoad";
-import { REPO } from "./pulumiEnv";
 import { requestOnce } from "./probe";
 import { SandboxStack, sandboxExec, startSandbox } from "./sandboxStack";
 
 const LISTEN = "127.0.0.1:8080";
 const URL = `http://${LISTEN}`;
 
-function variant(version: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `demo-app-${version}-`));
-  fs.cpSync(path.join(REPO, "examples/app"), dir, { recursive: true, filter: (src) => !src.includes("__pycache__") });
-  fs.writeFileSync(path.join(dir, "VERSION"), `${version}\n`);
-  return dir;
+function appConfig(source: string) {
+  return {
+    name: "hc",
+    source,
+    jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
+    healthCheck: { path: "/about/", expectText: "Monkey See Monkey Do" },
+  };
 }
 
 function say(line: string) {
@@ -40,15 +39,7 @@ async function main() {
     djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
     dbPassword: crypto.randomBytes(18).toString("base64url"),
   });
-  stack.setPlain({
-    app: {
-      name: "hc",
-      source: variant("v1"),
-      jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
-      healthCheck: { path: "/about/", expectText: "Monkey See Monkey Do" },
-    },
-    site: { listen: LISTEN },
-  });
+  stack.setPlain({ app: appConfig(makeAppVariant("v1")), site: { listen: LISTEN } });
 
   say("== pulumi up: bootstrap the host and deploy v1");
   const first = await stack.up();
@@ -69,14 +60,7 @@ async function main() {
   say(`   ${/Resources:\s*\n\s*(.*)/.exec(again.stdout)?.[1] ?? "?"} (${again.seconds.toFixed(1)} s)`);
 
   say("== pulumi up: deploy v2 while 32 clients send requests and a 15 s request is in flight");
-  stack.setPlain({
-    app: {
-      name: "hc",
-      source: variant("v2"),
-      jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
-      healthCheck: { path: "/about/", expectText: "Monkey See Monkey Do" },
-    },
-  });
+  stack.setPlain({ app: appConfig(makeAppVariant("v2")) });
   const r = await deployUnderLoad(stack, { url: URL });
   process.stderr.write(r.up.stdout.split("\n").filter((l) => /^\s*[+~-]|Resources:|Duration:/.test(l)).join("\n") + "\n");
   if (r.up.code !== 0) throw new Error(`pulumi up failed:\n${r.up.stdout}\n${r.up.stderr}`);

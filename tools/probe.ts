@@ -236,16 +236,6 @@ function joinUrl(base: URL, path: string): URL {
   return u;
 }
 
-interface Outcome {
-  status?: number;
-  error?: string;
-  message?: string;
-  release?: string;
-  reusedSocket: boolean;
-  /** Latency in ms (only meaningful with status). */
-  ms: number;
-}
-
 interface SendOptions {
   method: string;
   body?: string | undefined;

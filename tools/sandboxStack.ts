@@ -27,14 +27,18 @@ export interface SandboxPlace {
   fresh?: boolean;
 }
 
-/** Starts the sandbox (creating it the first time) and reads how to reach it. */
-export async function startSandbox(place: SandboxPlace = {}): Promise<SandboxInfo> {
-  const script = path.join(REPO, "scripts/sandbox.sh");
-  const env = {
+function sandboxEnv(place: SandboxPlace): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     ...(place.dir ? { SANDBOX_DIR: place.dir } : {}),
     ...(place.port ? { SANDBOX_SSH_PORT: String(place.port) } : {}),
   };
+}
+
+/** Starts the sandbox (creating it the first time) and reads how to reach it. */
+export async function startSandbox(place: SandboxPlace = {}): Promise<SandboxInfo> {
+  const script = path.join(REPO, "scripts/sandbox.sh");
+  const env = sandboxEnv(place);
   if (place.fresh) await run("bash", [script, "destroy"], { env, maxBuffer: 64 << 20 });
   await run("bash", [script, "start"], { env, maxBuffer: 64 << 20 });
   const { stdout } = await run("bash", [script, "env"], { env });
@@ -55,13 +59,15 @@ export async function startSandbox(place: SandboxPlace = {}): Promise<SandboxInf
   };
 }
 
+/** Stops the sandbox (all its processes end; its files stay for the next start). */
+export async function stopSandbox(place: SandboxPlace = {}): Promise<void> {
+  const env = sandboxEnv(place);
+  await run("bash", [path.join(REPO, "scripts/sandbox.sh"), "stop"], { env });
+}
+
 /** Runs a shell command on the sandbox as root (tests look at the host with it). */
 export async function sandboxExec(place: SandboxPlace, command: string): Promise<string> {
-  const env = {
-    ...process.env,
-    ...(place.dir ? { SANDBOX_DIR: place.dir } : {}),
-    ...(place.port ? { SANDBOX_SSH_PORT: String(place.port) } : {}),
-  };
+  const env = sandboxEnv(place);
   const { stdout } = await run("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", command], { env, maxBuffer: 64 << 20 });
   return stdout;
 }
