@@ -22,13 +22,16 @@ export class HostBootstrap extends pulumi.ComponentResource {
 
   constructor(name: string, args: HostBootstrapArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:host:HostBootstrap", name, {}, opts);
-    const script = renderScript("bootstrap.sh", {
+    // Plain: the user name is no secret, though it travels in the connection.
+    const deployUser = pulumi.unsecret(pulumi.output(args.connection).apply((c) => c.user));
+    const script = deployUser.apply((user) => renderScript("bootstrap.sh", {
       APP: args.app,
+      DEPLOY_USER: user,
       DB_LOCAL: args.database ? 1 : 0,
       DB_NAME: args.database?.name ?? "",
       DB_USER: args.database?.user ?? "",
       RELEASE_EXEC: readTemplate("release-exec.sh"),
-    });
+    }));
     const run = new HostCommand(
       `${name}-bootstrap`,
       {

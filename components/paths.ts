@@ -22,3 +22,8 @@ export function programName(app: string, role: string, releaseId: string): strin
 export function programLog(app: string, program: string): string {
   return `/var/log/${app}/${program}.log`;
 }
+
+/** Where the SSH user uploads a release's source: a directory only that user can write. */
+export function uploadPath(app: string, releaseId: string): string {
+  return `${appRoot(app)}/uploads/${releaseId}.tar.gz`;
+}

@@ -3,7 +3,7 @@
 // commands (collectstatic, migrate) run before any traffic reaches it.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "./hostCommand";
-import { releaseDir, venvDir } from "./paths";
+import { releaseDir, uploadPath, venvDir } from "./paths";
 import { renderScript } from "./render";
 import { envFile, releaseId, venvId } from "./releaseId";
 import { PackedSource } from "./source";
@@ -47,7 +47,7 @@ export class Release extends pulumi.ComponentResource {
       ),
     );
     const venv = venvDir(args.app, venvId(args.source.requirementsDigest, args.python));
-    const archive = id.apply((i) => `/srv/${args.app}/releases/${i}.tar.gz`);
+    const archive = id.apply((i) => uploadPath(args.app, i));
 
     const build = new HostCommand(
       `${name}-build`,
@@ -60,7 +60,7 @@ export class Release extends pulumi.ComponentResource {
             RELEASE_DIR: releaseDir(args.app, i),
             VENV_DIR: venv,
             PYTHON: args.python,
-            ARCHIVE: `/srv/${args.app}/releases/${i}.tar.gz`,
+            ARCHIVE: uploadPath(args.app, i),
             MANAGE: args.manage.join("\n"),
           }),
         ),

@@ -3,7 +3,8 @@
 #
 # Runs as root on a fresh Ubuntu 24.04 or Debian 12 host, with or without
 # systemd, and again after any change of its inputs: every step is idempotent.
-# Set by the renderer: APP, DB_LOCAL (1 or 0), DB_NAME, DB_USER, RELEASE_EXEC.
+# Set by the renderer: APP, DEPLOY_USER (the SSH login user), DB_LOCAL (1 or 0),
+# DB_NAME, DB_USER, RELEASE_EXEC.
 # stdin: the database role's password (one line).
 # shellcheck disable=SC2154
 set -euo pipefail
@@ -53,6 +54,8 @@ prepare_layout() {
     useradd --system --user-group --home-dir "/srv/$APP" --no-create-home --shell /usr/sbin/nologin "$APP"
   install -d -m 755 "/srv/$APP" "/srv/$APP/releases" "/srv/$APP/venvs" "/srv/$APP/bin" "/srv/$APP/cache"
   install -d -m 755 -o "$APP" -g "$APP" "/srv/$APP/run"
+  # Release sources arrive here over SFTP as the login user, root or not.
+  install -d -m 700 -o "$DEPLOY_USER" "/srv/$APP/uploads"
   install -d -m 755 "/var/log/$APP"
   printf '%s\n' "$RELEASE_EXEC" >"/srv/$APP/bin/release-exec.new"
   chmod 755 "/srv/$APP/bin/release-exec.new"

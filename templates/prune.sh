@@ -27,6 +27,8 @@ main() {
     fi
   done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)
   rm -rf "$root"/releases/*.partial
+  # Uploads that no release build consumed (a deploy that failed before it).
+  find "$root/uploads" -type f -mmin +60 -delete 2>/dev/null || true
   # Logs of programs whose release is gone: /var/log/APP/APP-ROLE-ID.log*
   local log id
   for log in /var/log/"$APP"/"$APP"-*.log*; do

@@ -112,7 +112,7 @@ describe("DjangoApp", () => {
     const build = commands()["hc-release-build"];
     expect(build.create).toContain(`RELEASE_DIR='/srv/hc/releases/${releaseId}'`);
     expect(build.create).toContain("MANAGE='collectstatic --noinput\nmigrate --noinput'");
-    expect(build.upload.destination).toBe(`/srv/hc/releases/${releaseId}.tar.gz`);
+    expect(build.upload.destination).toBe(`/srv/hc/uploads/${releaseId}.tar.gz`);
     expect(build.delete).toContain("KEEP='5'");
   });
 

@@ -56,6 +56,9 @@ async function programs(): Promise<string[]> {
 }
 
 function expectZeroDowntime(r: DeployUnderLoadResult) {
+  // On record in the test output: the figures behind "zero downtime".
+  const p = r.probe;
+  console.log(JSON.stringify({ requests: p.requests, failed: p.failed, p50_ms: p.latencyMs.p50, p99_ms: p.latencyMs.p99, releases: p.releases, up_s: r.up.seconds, slow: r.slow }));
   const summary = JSON.stringify({ up: r.up.code, failed: r.probe.failed, errors: r.probe.errors, statuses: r.probe.statuses, sample: r.probe.failuresSample.slice(0, 5) });
   expect(r.probe.failed, summary).toBe(0);
   expect(r.probe.errors, summary).toEqual({});
@@ -213,5 +216,38 @@ describe("after all deploys", () => {
     expect(await programs()).toEqual([]);
     expect(await onHost("ls /etc/nginx/sites-enabled/ | wc -l")).toBe("0\n");
     expect(await onHost(`su postgres -c "psql -tAc \\"select count(*) from pg_database where datname = 'hc'\\""`)).toBe("1\n");
+  });
+});
+
+describe("a login user other than root", () => {
+  const sudoStack = new SandboxStack("itest-sudo");
+  const SUDO_URL = "http://127.0.0.1:8083";
+
+  afterAll(async () => {
+    await sudoStack.remove();
+  });
+
+  test("deploys through passwordless sudo, uploads included, and destroys", async () => {
+    await onHost(
+      [
+        "id -u deploy >/dev/null 2>&1 || useradd --create-home --shell /bin/bash deploy",
+        "install -d -m 700 -o deploy -g deploy ~deploy/.ssh",
+        "install -m 600 -o deploy -g deploy /root/.ssh/authorized_keys ~deploy/.ssh/authorized_keys",
+        "echo 'deploy ALL=(ALL) NOPASSWD:ALL' > /etc/sudoers.d/deploy && chmod 440 /etc/sudoers.d/deploy",
+      ].join(" && "),
+    );
+    await sudoStack.remove();
+    await sudoStack.init({ ...sandbox, user: "deploy" }, {
+      djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+      dbPassword: crypto.randomBytes(18).toString("base64url"),
+    });
+    sudoStack.setPlain({ app: { name: "hctwo", source: makeAppVariant("v1") }, site: { listen: "127.0.0.1:8083" } });
+    const r = await sudoStack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const about = await requestOnce(`${SUDO_URL}/about/`);
+    expect([about.status, /version: (\S+)/.exec(about.body)?.[1]]).toEqual([200, "v1"]);
+    expect(await onHost("stat -c %U /srv/hctwo/uploads")).toBe("deploy\n");
+    const d = await sudoStack.destroy();
+    expect(d.code, d.stdout + d.stderr).toBe(0);
   });
 });
