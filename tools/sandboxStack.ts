@@ -119,7 +119,14 @@ export class SandboxStack {
    */
   async init(sandbox: SandboxInfo, secrets: Record<string, string>): Promise<void> {
     const exists = await this.cli(["stack", "select"]);
-    if (exists.code !== 0) await this.mustCli(["stack", "init", "--secrets-provider", "passphrase"]);
+    if (exists.code !== 0) {
+      // `stack init` writes a salt-only Pulumi.<stack>.yaml beside Pulumi.yaml; this
+      // stack's config (and its own salt) lives in configFile, so drop that one.
+      const initFile = path.join(REPO, `Pulumi.${this.name}.yaml`);
+      const hadInitFile = fs.existsSync(initFile);
+      await this.mustCli(["stack", "init", "--secrets-provider", "passphrase"]);
+      if (!hadInitFile) fs.rmSync(initFile, { force: true });
+    }
     await this.setSecret("sshPrivateKey", fs.readFileSync(sandbox.keyFile, "utf8"));
     const have = this.plainConfig();
     for (const [k, v] of Object.entries(secrets)) {
