@@ -52,7 +52,7 @@ async function main() {
     {},
     `nginx -v 2>&1; supervisorctl status; su postgres -c "psql -tAc 'select version()'" | cut -d, -f1`,
   );
-  process.stderr.write(checks.replace(/^/gm, "   "));
+  process.stderr.write(checks.trimEnd().replace(/^/gm, "   ") + "\n");
 
   say("== pulumi up again with nothing changed");
   const again = await stack.up();
