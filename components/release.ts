@@ -47,7 +47,6 @@ export class Release extends pulumi.ComponentResource {
       ),
     );
     const venv = venvDir(args.app, venvId(args.source.requirementsDigest, args.python));
-    const archive = id.apply((i) => uploadPath(args.app, i));
 
     const build = new HostCommand(
       `${name}-build`,
@@ -64,7 +63,7 @@ export class Release extends pulumi.ComponentResource {
             MANAGE: args.manage.join("\n"),
           }),
         ),
-        upload: archive.apply((destination) => ({ source: args.source.archive, destination })),
+        upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),
         stdin: pulumi.secret(
           pulumi.all([args.settings, id]).apply(([s, i]) =>
             envFile({ ...s, RELEASE_ID: i, STATIC_ROOT: `${releaseDir(args.app, i)}/static` }),

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppConfig } from "../components/config-types";
 import { makeAppVariant } from "../tools/appVariants";
-import { isSecret, unwrap } from "./fixtures/programMocks";
+import { APP_COMMANDS_WITH_ONE_JOB, isSecret, unwrap } from "./fixtures/programMocks";
 
 interface Registered {
   type: string;
@@ -74,14 +74,7 @@ beforeAll(async () => {
 
 describe("DjangoApp", () => {
   it("registers one command per step, with stable names", () => {
-    expect(Object.keys(commands()).sort()).toEqual([
-      "hc-host-bootstrap",
-      "hc-job-alerts-program",
-      "hc-release-build",
-      "hc-site-config",
-      "hc-site-upstream",
-      "hc-web-program",
-    ]);
+    expect(Object.keys(commands()).sort()).toEqual(APP_COMMANDS_WITH_ONE_JOB);
     expect(releaseId).toMatch(/^[0-9a-f]{12}$/);
   });
 

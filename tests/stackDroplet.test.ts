@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ed25519HostKey } from "../components/droplet";
 import { makeAppVariant } from "../tools/appVariants";
-import { DROPLET_ID, DROPLET_IP, Registered, isSecret, runProgram, unwrap } from "./fixtures/programMocks";
+import { APP_COMMANDS_WITH_ONE_JOB, DROPLET_ID, DROPLET_IP, Registered, isSecret, runProgram, unwrap } from "./fixtures/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 11), "unit deploy key");
 let registered: Registered[];
@@ -29,14 +29,7 @@ describe("a DigitalOcean stack", () => {
     expect(types).toContain("digitalocean:index/sshKey:SshKey");
     expect(types).toContain("digitalocean:index/droplet:Droplet");
     expect(types).toContain("digitalocean:index/firewall:Firewall");
-    expect(commands().map((c) => c.name).sort()).toEqual([
-      "hc-host-bootstrap",
-      "hc-job-alerts-program",
-      "hc-release-build",
-      "hc-site-config",
-      "hc-site-upstream",
-      "hc-web-program",
-    ]);
+    expect(commands().map((c) => c.name).sort()).toEqual(APP_COMMANDS_WITH_ONE_JOB);
   });
 
   it("opens SSH only to the configured ranges and HTTP(S) to all", () => {
