@@ -6,6 +6,8 @@
 # as is. Otherwise both are built from the Go module proxy at the versions
 # pinned in toolchain/go.mod and go.sum, and cached outside the repository,
 # keyed by those two files, so later runs (and other clones) take no time.
+# TOOLCHAIN_IGNORE_INSTALLED=1 builds (or uses the cached build) even when a
+# `pulumi` is installed, e.g. to measure or test the build itself.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
