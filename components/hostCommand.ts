@@ -49,7 +49,8 @@ async function run(inputs: Inputs, script: string) {
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
 }
 
-const provider: pulumi.dynamic.ResourceProvider = {
+/** Exported for tests: what a change of inputs does (diff) is the contract. */
+export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
     if (inputs.upload) await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
     const stdout = await run(inputs, inputs.create);
@@ -85,7 +86,7 @@ export class HostCommand extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      provider,
+      hostCommandProvider,
       name,
       { stdout: undefined, ...args },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "stdin"] }),

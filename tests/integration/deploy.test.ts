@@ -4,8 +4,11 @@
 // release, a recovery and destroy. Never skipped: a missing engine or sandbox
 // is a failure.
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ed25519HostKey } from "../../components/droplet";
+import { runOverSsh } from "../../components/ssh";
 import { deployUnderLoad, DeployUnderLoadResult } from "../../tools/deployUnderLoad";
 import { requestOnce } from "../../tools/probe";
 import { REPO } from "../../tools/pulumiEnv";
@@ -83,6 +86,13 @@ afterAll(async () => {
 });
 
 describe("a new host", () => {
+  test("a connection that presents another host key is refused", async () => {
+    const other = ed25519HostKey(Buffer.alloc(32, 99)).publicKey;
+    const target = { host: sandbox.host, port: sandbox.port, user: sandbox.user, privateKey: fs.readFileSync(sandbox.keyFile, "utf8"), dialAttempts: 1 };
+    await expect(runOverSsh({ ...target, hostKey: other }, "# probe\ntrue", "", 10)).rejects.toThrow(/host key mismatch/);
+    await expect(runOverSsh({ ...target, hostKey: sandbox.hostKey }, "# probe\necho ok", "", 10)).resolves.toMatchObject({ stdout: "ok\n" });
+  });
+
   test("preview shows every resource to create and touches nothing", async () => {
     const r = await stack.preview();
     expect(r.code, r.stderr).toBe(0);
