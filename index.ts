@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { DjangoApp, DatabaseSettings } from "./components/djangoApp";
 import { Droplet, hostKeyFromSecret } from "./components/droplet";
+import { HostCommand } from "./components/hostCommand";
 import { ManagedDatabase } from "./components/managedDatabase";
 import { SshTarget } from "./components/ssh";
 
@@ -15,6 +16,7 @@ let connection: pulumi.Output<SshTarget>;
 let hostId: pulumi.Output<string>;
 let address: pulumi.Output<string>;
 let dropletId: pulumi.Output<string> | undefined;
+let hostResource: pulumi.Resource | undefined;
 if (host.kind === "droplet") {
   // The host key is derived from the deploy key (a secret already in config):
   // stable across runs, known before the droplet boots, pinned from the first connection.
@@ -23,6 +25,7 @@ if (host.kind === "droplet") {
   address = droplet.address;
   hostId = droplet.dropletId;
   dropletId = droplet.dropletId;
+  hostResource = droplet.droplet;
   connection = pulumi
     .all([droplet.address, droplet.hostKey, secrets.sshPrivateKey])
     .apply(([addr, hostKey, privateKey]) => ({ host: addr, port: 22, user: "root", privateKey, hostKey }));
@@ -54,15 +57,24 @@ if (database.kind === "managed") {
   };
 }
 
-const deployed = new DjangoApp(app.name, {
-  connection,
-  hostId,
-  app,
-  site: config.site,
-  database: db,
-  djangoSecretKey: secrets.djangoSecretKey,
-  secretEnv: secrets.env,
-});
+// A command's delete (stop a program, prune, remove the site) is pointless on
+// a droplet that is being deleted in the same run, and fails once it is gone.
+const skipDeletesWithHost: pulumi.ResourceTransformation = (a) =>
+  hostResource && a.resource instanceof HostCommand ? { props: a.props, opts: { ...a.opts, deletedWith: hostResource } } : undefined;
+
+const deployed = new DjangoApp(
+  app.name,
+  {
+    connection,
+    hostId,
+    app,
+    site: config.site,
+    database: db,
+    djangoSecretKey: secrets.djangoSecretKey,
+    secretEnv: secrets.env,
+  },
+  { transformations: [skipDeletesWithHost] },
+);
 
 export const serverAddress = address;
 export const releaseId = deployed.releaseId;

@@ -51,6 +51,10 @@ describe("a DigitalOcean stack", () => {
     }
   });
 
+  it("skips the commands' deletes when the droplet itself is deleted", () => {
+    for (const c of commands()) expect(c.deletedWith, c.name).toMatch(/digitalocean:index\/droplet:Droplet::hc-droplet$/);
+  });
+
   it("ties every command to the droplet's id: a replaced droplet is bootstrapped and deployed again", () => {
     for (const c of commands()) expect(unwrap(c.inputs.triggers), c.name).toContain(DROPLET_ID);
   });
