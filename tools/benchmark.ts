@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { makeAppVariant } from "./appVariants";
 import { REPO } from "./pulumiEnv";
-import { SandboxStack, startSandbox } from "./sandboxStack";
+import { SandboxStack, sandboxEnv, startSandbox } from "./sandboxStack";
 
 const place = { dir: path.join(REPO, ".sandbox-bench"), port: 2224 };
 // A typical Django app's dependencies on top of the sample app's three: what
@@ -26,7 +26,7 @@ function seedStyle(): number {
   const started = Date.now();
   const r = spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", "bash -s hc /srv/hc/current"], {
     input: fs.readFileSync(path.join(REPO, "tools/seed-style-deploy.sh")),
-    env: { ...process.env, SANDBOX_DIR: place.dir, SANDBOX_SSH_PORT: String(place.port) },
+    env: sandboxEnv(place),
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`seed-style deploy failed: ${r.stderr}`);
@@ -76,7 +76,7 @@ async function main() {
 
   await stack.destroy();
   await stack.remove();
-  spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "destroy"], { env: { ...process.env, SANDBOX_DIR: place.dir, SANDBOX_SSH_PORT: String(place.port) } });
+  spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "destroy"], { env: sandboxEnv(place) });
 }
 
 main().catch((err) => {

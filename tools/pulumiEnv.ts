@@ -24,18 +24,34 @@ function passphraseFile(): string {
   return file;
 }
 
-export function pulumiEnv(backendDir = path.join(STATE_DIR, "backend")): NodeJS.ProcessEnv {
+/** What local stacks need on top of the caller's environment; PATH entries to put first. */
+function localSettings(backendDir: string): { pathFirst: string[]; vars: Record<string, string> } {
   fs.mkdirSync(backendDir, { recursive: true });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PATH: [toolchainDir(), path.join(REPO, "node_modules/.bin"), process.env.PATH].join(":"),
-    PULUMI_BACKEND_URL: `file://${backendDir}`,
-    PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(),
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_HOME: path.join(STATE_DIR, "home"),
+  return {
+    pathFirst: [toolchainDir(), path.join(REPO, "node_modules/.bin")],
+    vars: {
+      PULUMI_BACKEND_URL: `file://${backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_HOME: path.join(STATE_DIR, "home"),
+    },
   };
+}
+
+export function pulumiEnv(backendDir = path.join(STATE_DIR, "backend")): NodeJS.ProcessEnv {
+  const { pathFirst, vars } = localSettings(backendDir);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...vars, PATH: [...pathFirst, process.env.PATH].join(":") };
   delete env.PULUMI_CONFIG_PASSPHRASE;
   delete env.PULUMI_ACCESS_TOKEN;
   return env;
+}
+
+// Run directly (scripts/pulumi-env.sh): print the same settings as shell exports.
+if (require.main === module) {
+  const { pathFirst, vars } = localSettings(path.join(STATE_DIR, "backend"));
+  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  console.log(`export PATH=${q(pathFirst.join(":"))}:"$PATH"`);
+  for (const [k, v] of Object.entries(vars)) console.log(`export ${k}=${q(v)}`);
+  console.log("unset PULUMI_CONFIG_PASSPHRASE");
 }

@@ -27,7 +27,8 @@ export interface SandboxPlace {
   fresh?: boolean;
 }
 
-function sandboxEnv(place: SandboxPlace): NodeJS.ProcessEnv {
+/** The environment that points scripts/sandbox.sh at this sandbox. */
+export function sandboxEnv(place: SandboxPlace): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ...(place.dir ? { SANDBOX_DIR: place.dir } : {}),
