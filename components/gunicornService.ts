@@ -2,18 +2,19 @@
 // its own unix socket, started beside the running one. Its `socket` output
 // exists only after the health check passed on that socket, so whatever
 // points traffic at it (NginxSite) cannot move before the release is healthy.
-// A new release replaces it create-before-delete: the old program stops
+// Any change that defines it differently (a new release, workers, wsgi, the
+// health check) starts a new program under a new name; the old one stops
 // (gracefully) only after traffic has moved.
 import * as pulumi from "@pulumi/pulumi";
 import { HealthCheck } from "./config-types";
-import { HostCommand } from "./hostCommand";
-import { appRoot, programLog, programName, socketPath } from "./paths";
+import { appRoot, programLog, socketPath } from "./paths";
 import { renderScript, renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
+import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 // gunicorn finishes requests in flight for this long after TERM; supervisor
 // must wait longer before it kills.
-const GRACEFUL_TIMEOUT = 30;
+export const GRACEFUL_TIMEOUT = 30;
 
 export interface GunicornServiceArgs {
   connection: pulumi.Input<SshTarget>;
@@ -28,61 +29,77 @@ export interface GunicornServiceArgs {
   checkHost: string;
 }
 
-export function renderWebProgram(a: { app: string; releaseId: string; releaseDir: string; wsgi: string; workers: number }) {
-  const program = programName(a.app, "web", a.releaseId);
-  const conf = renderTemplate("supervisor-web.conf", {
-    APP: a.app,
-    PROGRAM: program,
-    RELEASE_ID: a.releaseId,
-    RELEASE_DIR: a.releaseDir,
-    ROOT: appRoot(a.app),
-    SOCKET: socketPath(a.app, a.releaseId),
-    WORKERS: a.workers,
-    WSGI: a.wsgi,
-    GRACEFUL_TIMEOUT,
-    STOP_WAIT: GRACEFUL_TIMEOUT + 10,
-    LOG: programLog(a.app, program),
+export interface WebProgramInputs {
+  app: string;
+  releaseId: string;
+  releaseDir: string;
+  hostId: string;
+  wsgi: string;
+  workers: number;
+  healthCheck: HealthCheck;
+  checkHost: string;
+}
+
+/** The web program's name, socket and scripts (pure). */
+export function defineWebProgram(a: WebProgramInputs) {
+  const hc = a.healthCheck;
+  const conf = (program: string) =>
+    renderTemplate("supervisor-web.conf", {
+      APP: a.app,
+      PROGRAM: program,
+      RELEASE_ID: a.releaseId,
+      RELEASE_DIR: a.releaseDir,
+      ROOT: appRoot(a.app),
+      SOCKET: socketPath(a.app, program),
+      WORKERS: a.workers,
+      WSGI: a.wsgi,
+      GRACEFUL_TIMEOUT,
+      STOP_WAIT: GRACEFUL_TIMEOUT + 10,
+      LOG: programLog(a.app, program),
+    });
+  const defined = defineProgram({
+    app: a.app,
+    role: "web",
+    releaseId: a.releaseId,
+    hostId: a.hostId,
+    startScript: (program) =>
+      renderScript("program-start.sh", {
+        APP: a.app,
+        PROGRAM: program,
+        CONF: conf(program),
+        LOG: programLog(a.app, program),
+        TIMEOUT: hc.timeoutSeconds,
+        SOCKET: socketPath(a.app, program),
+        CHECK_PATH: hc.path,
+        CHECK_HOST: a.checkHost,
+        EXPECT_STATUS: hc.expectStatus,
+        EXPECT_TEXT: hc.expectText ?? "",
+      }),
+    checkScript: (program) =>
+      renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: socketPath(a.app, program) }),
   });
-  return { program, conf };
+  return { ...defined, socket: socketPath(a.app, defined.program) };
 }
 
 export class GunicornService extends pulumi.ComponentResource {
-  /** The new release's socket, known only once it answered the health check. */
+  /** The new program's socket, known only once it answered the health check. */
   public readonly socket: pulumi.Output<string>;
   public readonly program: pulumi.Output<string>;
 
   constructor(name: string, args: GunicornServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:app:GunicornService", name, {}, opts);
-    const rendered = pulumi.all([args.releaseId, args.releaseDir]).apply(([releaseId, releaseDir]) =>
-      renderWebProgram({ app: args.app, releaseId, releaseDir, wsgi: args.wsgi, workers: args.workers }),
-    );
-    const hc = args.healthCheck;
-    const web = new HostCommand(
+    const defined = pulumi
+      .all([args.releaseId, args.releaseDir, args.hostId])
+      .apply(([releaseId, releaseDir, hostId]) =>
+        defineWebProgram({ ...args, releaseId, releaseDir, hostId }),
+      );
+    const web = supervisorProgram(
       `${name}-program`,
-      {
-        connection: args.connection,
-        create: pulumi.all([rendered, args.releaseId]).apply(([r, releaseId]) =>
-          renderScript("program-start.sh", {
-            PROGRAM: r.program,
-            CONF: r.conf,
-            LOG: programLog(args.app, r.program),
-            TIMEOUT: hc.timeoutSeconds,
-            SOCKET: socketPath(args.app, releaseId),
-            CHECK_PATH: hc.path,
-            CHECK_HOST: args.checkHost,
-            EXPECT_STATUS: hc.expectStatus,
-            EXPECT_TEXT: hc.expectText ?? "",
-          }),
-        ),
-        delete: rendered.apply((r) => renderScript("program-stop.sh", { PROGRAM: r.program })),
-        // A new release or any change of the program means a new process beside the old.
-        triggers: [rendered.apply((r) => r.conf), args.hostId],
-        timeoutSeconds: hc.timeoutSeconds + 120,
-      },
+      { connection: args.connection, program: defined, timeoutSeconds: args.healthCheck.timeoutSeconds + 120 },
       { parent: this },
     );
-    this.program = pulumi.all([web.id, rendered]).apply(([, r]) => r.program);
-    this.socket = pulumi.all([web.id, args.releaseId]).apply(([, releaseId]) => socketPath(args.app, releaseId));
+    this.program = web.program;
+    this.socket = pulumi.all([web.program, defined]).apply(([, d]) => d.socket);
     this.registerOutputs({ socket: this.socket, program: this.program });
   }
 }

@@ -40,6 +40,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         // Re-run on any change: every step is idempotent. Nothing is removed on
         // delete: packages, the database and releases outlive the stack's records.
         update: script,
+        check: renderScript("bootstrap-check.sh", { APP: args.app, DB_LOCAL: args.database ? 1 : 0 }),
         stdin: args.database ? pulumi.secret(pulumi.interpolate`${args.database.password}\n`) : "",
         triggers: [args.hostId],
         timeoutSeconds: 1200,

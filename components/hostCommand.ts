@@ -20,6 +20,14 @@ export interface HostCommandArgs {
   update?: pulumi.Input<string>;
   /** Script run when the resource is deleted (with the inputs it was created with). Default: nothing. */
   delete?: pulumi.Input<string>;
+  /**
+   * Script run by `pulumi refresh`: exits non-zero, printing why, when the
+   * host no longer has what `create` made (a stopped program, a removed
+   * file). The resource is then marked drifted and the next `up` runs
+   * `create` again in place to repair it. A change of this script alone is
+   * no change to the host.
+   */
+  check?: pulumi.Input<string>;
   /** Values whose change replaces the resource (create the new one, then delete the old). */
   triggers?: pulumi.Input<unknown[]>;
   /** Data fed to the scripts on stdin; the only way secrets reach the host. */
@@ -35,44 +43,77 @@ interface Inputs {
   create: string;
   update?: string;
   delete?: string;
+  check?: string;
   triggers?: unknown[];
   stdin?: string;
   timeoutSeconds?: number;
   upload?: { source: string; destination: string };
 }
 
+interface State extends Inputs {
+  stdout?: string;
+  /** Set by refresh when `check` failed: what is wrong on the host. */
+  drifted?: string;
+}
+
 // Output lines kept in state: enough to read what happened, never unbounded.
 const KEPT_OUTPUT_CHARS = 4000;
+// How long a script waits for the app's host lock (templates/prelude.sh)
+// before it fails, on top of its own time: another step may hold it.
+export const LOCK_WAIT_SECONDS = 600;
 
 async function run(inputs: Inputs, script: string) {
-  const result = await runOverSsh(inputs.connection, script, inputs.stdin ?? "", inputs.timeoutSeconds ?? 900);
+  const timeout = (inputs.timeoutSeconds ?? 900) + LOCK_WAIT_SECONDS;
+  const result = await runOverSsh(inputs.connection, `LOCK_WAIT=${LOCK_WAIT_SECONDS}\n${script}`, inputs.stdin ?? "", timeout);
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
+}
+
+/** Upload (when any) and the create script: what create does, and what repairs drift. */
+async function createOnHost(inputs: Inputs) {
+  if (inputs.upload) await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
+  return run(inputs, inputs.create);
 }
 
 /** Exported for tests: what a change of inputs does (diff) is the contract. */
 export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
-    if (inputs.upload) await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
-    const stdout = await run(inputs, inputs.create);
+    const stdout = await createOnHost(inputs);
     return { id: `${inputs.connection.host}:${Date.now().toString(36)}`, outs: { ...inputs, stdout } };
   },
 
-  async diff(_id: string, olds: Inputs & { stdout?: string }, news: Inputs) {
+  async diff(_id: string, olds: State, news: Inputs) {
     const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
     // Where the local copy of an upload sits is no change to the host.
     const comparable = (i: Inputs) => ({ ...i, upload: i.upload?.destination });
     const [o, n] = [comparable(olds), comparable(news)];
     const fields = ["connection", "create", "update", "delete", "triggers", "stdin", "timeoutSeconds", "upload"] as const;
-    const changed = fields.filter((f) => !same(o[f], n[f]));
+    const changed: string[] = fields.filter((f) => !same(o[f], n[f]));
+    if (olds.drifted) changed.push("drifted");
     return {
       changes: changed.length > 0,
       replaces: changed.includes("triggers") ? ["triggers"] : [],
     };
   },
 
-  async update(_id: string, olds: Inputs & { stdout?: string }, news: Inputs) {
-    const stdout = news.update ? await run(news, news.update) : olds.stdout ?? "";
+  async update(_id: string, olds: State, news: Inputs) {
+    let stdout = olds.stdout ?? "";
+    if (olds.drifted) stdout = await createOnHost(news);
+    else if (news.update) stdout = await run(news, news.update);
     return { outs: { ...news, stdout } };
+  },
+
+  async read(id: string, state: State) {
+    const { drifted: _was, ...props } = state;
+    if (!props.check) return { id, props };
+    try {
+      await runOverSsh(props.connection, props.check, "", 60);
+      return { id, props };
+    } catch (err) {
+      // The check said what is wrong; anything else (no connection) is no answer.
+      const e = err as Error & { exitCode?: number; details?: string };
+      if (e.exitCode !== 1) throw err;
+      return { id, props: { ...props, drifted: e.details || e.message } };
+    }
   },
 
   async delete(_id: string, olds: Inputs) {

@@ -34,7 +34,8 @@ export class NginxSite extends pulumi.ComponentResource {
 
   constructor(name: string, args: NginxSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:web:NginxSite", name, {}, opts);
-    const siteScript = renderScript("site.sh", { APP: args.app, SITE: renderSite(args.app, args.site) });
+    const site = renderSite(args.app, args.site);
+    const siteScript = renderScript("site.sh", { APP: args.app, SITE: site });
     const config = new HostCommand(
       `${name}-config`,
       {
@@ -42,17 +43,23 @@ export class NginxSite extends pulumi.ComponentResource {
         create: siteScript,
         update: siteScript,
         delete: renderScript("site-remove.sh", { APP: args.app }),
+        check: renderScript("site-check.sh", { APP: args.app, SITE: site }),
         triggers: [args.hostId],
       },
       { parent: this },
     );
-    const switchScript = pulumi
-      .all([args.socket, args.releaseDir])
-      .apply(([socket, releaseDir]) => renderScript("switch.sh", { APP: args.app, SOCKET: socket, RELEASE_DIR: releaseDir }));
+    const target = pulumi.all([args.socket, args.releaseDir]).apply(([socket, releaseDir]) => ({ APP: args.app, SOCKET: socket, RELEASE_DIR: releaseDir }));
+    const switchScript = target.apply((t) => renderScript("switch.sh", t));
     // Updated in place on every release: the switch is an update, never a replacement.
     const upstream = new HostCommand(
       `${name}-upstream`,
-      { connection: args.connection, create: switchScript, update: switchScript, triggers: [args.hostId] },
+      {
+        connection: args.connection,
+        create: switchScript,
+        update: switchScript,
+        check: target.apply((t) => renderScript("switch-check.sh", t)),
+        triggers: [args.hostId],
+      },
       { parent: this, dependsOn: [config] },
     );
     this.liveSocket = pulumi.all([upstream.stdout, args.socket]).apply(([, socket]) => socket);

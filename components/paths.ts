@@ -11,12 +11,25 @@ export function venvDir(app: string, venvId: string): string {
   return `${appRoot(app)}/venvs/${venvId}`;
 }
 
-export function socketPath(app: string, releaseId: string): string {
-  return `${appRoot(app)}/run/web-${releaseId}.sock`;
+/**
+ * A supervisor program's name: app, role, release and `variant`, a digest of
+ * everything else that defines the program (its rendered config, its checks,
+ * the host). Whatever replaces a program changes its name, so the new one
+ * never overwrites the live one. The release id stays second to last: prune
+ * reads it back from log file names.
+ */
+export function programName(app: string, role: string, releaseId: string, variant: string): string {
+  return `${app}-${role}-${releaseId}-${variant}`;
 }
 
-export function programName(app: string, role: string, releaseId: string): string {
-  return `${app}-${role}-${releaseId}`;
+/** The web program's own socket: unique per program, because gunicorn deletes whatever is at its path. */
+export function socketPath(app: string, program: string): string {
+  return `${appRoot(app)}/run/${program.slice(app.length + 1)}.sock`;
+}
+
+/** Where supervisor programs are configured. */
+export function programConf(program: string): string {
+  return `/etc/supervisor/conf.d/${program}.conf`;
 }
 
 export function programLog(app: string, program: string): string {

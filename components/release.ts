@@ -42,6 +42,7 @@ export class Release extends pulumi.ComponentResource {
           sourceDigest: args.source.digest,
           requirementsDigest: args.source.requirementsDigest,
           python: args.python,
+          manage: args.manage,
           settings,
         }),
       ),
@@ -72,6 +73,7 @@ export class Release extends pulumi.ComponentResource {
         // The old release is not deleted with its resource: prune keeps the
         // last few (for fast returns) and any that a process still uses.
         delete: renderScript("prune.sh", { APP: args.app, KEEP: args.keepReleases }),
+        check: id.apply((i) => renderScript("release-check.sh", { APP: args.app, RELEASE_DIR: releaseDir(args.app, i) })),
         triggers: [id, args.hostId],
         timeoutSeconds: 1200,
       },

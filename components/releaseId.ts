@@ -7,6 +7,8 @@ export interface ReleaseIdentity {
   sourceDigest: string;
   requirementsDigest: string;
   python: string;
+  /** The manage.py commands run before the switch: part of what the release is. */
+  manage: string[];
   /** The settings file's content; secrets enter only through this digest. */
   settings: string;
 }
@@ -17,8 +19,13 @@ function short(...parts: string[]): string {
   return hash.digest("hex").slice(0, 12);
 }
 
+/** 8 hex digits naming one definition of a program (see paths.programName). */
+export function programVariant(definition: string): string {
+  return short("program", definition).slice(0, 8);
+}
+
 export function releaseId(r: ReleaseIdentity): string {
-  return short("release", r.sourceDigest, r.requirementsDigest, r.python, short("settings", r.settings));
+  return short("release", r.sourceDigest, r.requirementsDigest, r.python, r.manage.join("\n"), short("settings", r.settings));
 }
 
 export function venvId(requirementsDigest: string, python: string): string {

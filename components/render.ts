@@ -24,13 +24,16 @@ export function renderTemplate(name: string, vars: Record<string, string | numbe
 }
 
 /**
- * A script from templates/ with its inputs set as shell variables ahead of it.
- * The first "# " comment line of the template comes first: it names the step
- * in errors. Values must not be secret: secrets go on stdin.
+ * A script from templates/: its title (the first "# " comment line, which
+ * names the step in errors), its inputs as quoted shell assignments, the
+ * shared prelude (host lock, service control), then its body. Every script
+ * gets APP; STEP is the title. Values must not be secret: secrets go on stdin.
  */
-export function renderScript(name: string, vars: Record<string, string | number>): string {
+export function renderScript(name: string, vars: Record<string, string | number> & { APP: string }): string {
   const body = readTemplate(name).replace(/^#!.*\n/, "");
   const title = body.split("\n").find((l) => l.startsWith("# ")) ?? `# ${name}`;
-  const assignments = Object.entries(vars).map(([k, v]) => `${k}=${shellQuote(String(v))}`);
-  return [title, ...assignments, body].join("\n");
+  const all = { ...vars, STEP: title.replace(/^#\s*/, "") };
+  const assignments = Object.entries(all).map(([k, v]) => `${k}=${shellQuote(String(v))}`);
+  const prelude = readTemplate("prelude.sh").replace(/^#.*\n/gm, "");
+  return [title, ...assignments, prelude, body].join("\n");
 }

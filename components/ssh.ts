@@ -125,7 +125,8 @@ export async function runOverSsh(t: SshTarget, script: string, stdin: string, ti
           if (code === 0) return resolve({ stdout, stderr });
           const why = code === 124 ? `timed out after ${timeoutSeconds}s` : signal ? `killed by ${signal}` : `exit code ${code}`;
           const details = tail(stderr || stdout, STDERR_TAIL_LINES);
-          reject(new Error(`${(firstLine(script))} failed on ${t.host} (${why})${details ? `:\n${details}` : ""}`));
+          const failure = new Error(`${firstLine(script)} failed on ${t.host} (${why})${details ? `:\n${details}` : ""}`);
+          reject(Object.assign(failure, { exitCode: code, details }));
         });
         stream.end(stdin);
       });

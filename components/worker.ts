@@ -1,13 +1,18 @@
 // Worker: a background job (like the seed's `sendalerts`) as one supervisor
-// program per release. The new one starts after traffic has switched and the
-// old one stops after that; a singleton job stops the old one first, so two
-// never run at once.
+// program per release and definition. The new one starts after traffic has
+// switched and the old one stops after that; a singleton job stops the old
+// one first, so two never run at once.
 import * as pulumi from "@pulumi/pulumi";
 import { Job } from "./config-types";
-import { HostCommand } from "./hostCommand";
-import { appRoot, programLog, programName } from "./paths";
+import { appRoot, programLog } from "./paths";
 import { renderScript, renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
+import { defineProgram, supervisorProgram } from "./supervisorProgram";
+
+// A job gets this long to finish its current loop after TERM.
+export const JOB_STOP_WAIT = 30;
+// How long a new job program has to reach RUNNING.
+const START_TIMEOUT = 20;
 
 export interface WorkerArgs {
   connection: pulumi.Input<SshTarget>;
@@ -18,19 +23,35 @@ export interface WorkerArgs {
   releaseDir: pulumi.Input<string>;
 }
 
-export function renderJobProgram(a: { app: string; job: Job; releaseId: string; releaseDir: string }) {
-  const program = programName(a.app, a.job.name, a.releaseId);
-  const conf = renderTemplate("supervisor-job.conf", {
-    APP: a.app,
-    JOB: a.job.name,
-    PROGRAM: program,
-    RELEASE_ID: a.releaseId,
-    RELEASE_DIR: a.releaseDir,
-    ROOT: appRoot(a.app),
-    COMMAND: a.job.command,
-    LOG: programLog(a.app, program),
+/** The job program's name and scripts (pure). */
+export function defineJobProgram(a: { app: string; job: Job; releaseId: string; releaseDir: string; hostId: string }) {
+  const conf = (program: string) =>
+    renderTemplate("supervisor-job.conf", {
+      APP: a.app,
+      JOB: a.job.name,
+      PROGRAM: program,
+      RELEASE_ID: a.releaseId,
+      RELEASE_DIR: a.releaseDir,
+      ROOT: appRoot(a.app),
+      COMMAND: a.job.command,
+      STOP_WAIT: JOB_STOP_WAIT,
+      LOG: programLog(a.app, program),
+    });
+  return defineProgram({
+    app: a.app,
+    role: a.job.name,
+    releaseId: a.releaseId,
+    hostId: a.hostId,
+    startScript: (program) =>
+      renderScript("program-start.sh", {
+        APP: a.app,
+        PROGRAM: program,
+        CONF: conf(program),
+        LOG: programLog(a.app, program),
+        TIMEOUT: START_TIMEOUT,
+      }),
+    checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: "" }),
   });
-  return { program, conf };
 }
 
 export class Worker extends pulumi.ComponentResource {
@@ -38,23 +59,15 @@ export class Worker extends pulumi.ComponentResource {
 
   constructor(name: string, args: WorkerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:app:Worker", name, {}, opts);
-    const rendered = pulumi.all([args.releaseId, args.releaseDir]).apply(([releaseId, releaseDir]) =>
-      renderJobProgram({ app: args.app, job: args.job, releaseId, releaseDir }),
-    );
-    const cmd = new HostCommand(
+    const defined = pulumi
+      .all([args.releaseId, args.releaseDir, args.hostId])
+      .apply(([releaseId, releaseDir, hostId]) => defineJobProgram({ app: args.app, job: args.job, releaseId, releaseDir, hostId }));
+    const job = supervisorProgram(
       `${name}-program`,
-      {
-        connection: args.connection,
-        create: rendered.apply((r) =>
-          renderScript("program-start.sh", { PROGRAM: r.program, CONF: r.conf, LOG: programLog(args.app, r.program), TIMEOUT: 20 }),
-        ),
-        delete: rendered.apply((r) => renderScript("program-stop.sh", { PROGRAM: r.program })),
-        triggers: [rendered.apply((r) => r.conf), args.hostId],
-        timeoutSeconds: 120,
-      },
+      { connection: args.connection, program: defined, timeoutSeconds: START_TIMEOUT + JOB_STOP_WAIT + 60 },
       { parent: this, deleteBeforeReplace: args.job.singleton },
     );
-    this.program = pulumi.all([cmd.id, rendered]).apply(([, r]) => r.program);
+    this.program = job.program;
     this.registerOutputs({ program: this.program });
   }
 }

@@ -181,9 +181,22 @@ wait_ssh() {
   die "sshd did not answer on 127.0.0.1:$(port) within 30 s (log: $DIR/sandbox.log)"
 }
 
+# Like a droplet's boot: start the services enabled for runlevel 2 (the S
+# links that packages and `update-rc.d NAME enable` make), in their order.
+# sshd already runs under tini. A service that fails to start is reported.
+# shellcheck disable=SC2016 # expanded inside the sandbox
+BOOT_SERVICES='for s in /etc/rc2.d/S*; do
+  [ -x "$s" ] || continue
+  name=${s##*/S[0-9][0-9]}
+  case $name in ssh|rc.local|rmnologin|bootlogs) continue ;; esac
+  "$s" start >/dev/null 2>&1 || echo "sandbox boot: $name did not start" >&2
+done'
+
 start() {
+  local booted=0
   create
   if ! pid_of >/dev/null; then
+    booted=1
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && die "127.0.0.1:$PORT is in use (set SANDBOX_SSH_PORT)"
     write_sshd_config "$ROOT"
     echo "--- start $(date -Is)" >>"$DIR/sandbox.log"
@@ -194,6 +207,7 @@ start() {
     die "already running on port $(port); stop it first to move it to $PORT"
   fi
   wait_ssh
+  if ((booted)); then sandbox_ssh "$BOOT_SERVICES"; fi
   log "running: ssh root@127.0.0.1 -p $(port) (scripts/sandbox.sh ssh)"
 }
 

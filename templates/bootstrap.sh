@@ -3,26 +3,14 @@
 #
 # Runs as root on a fresh Ubuntu 24.04 or Debian 12 host, with or without
 # systemd, and again after any change of its inputs: every step is idempotent.
-# Set by the renderer: APP, DEPLOY_USER (the SSH login user), DB_LOCAL (1 or 0),
-# DB_NAME, DB_USER, RELEASE_EXEC.
+# Inputs: APP, DEPLOY_USER (the SSH login user), DB_LOCAL (1 or 0), DB_NAME,
+# DB_USER, RELEASE_EXEC.
 # stdin: the database role's password (one line).
-# shellcheck disable=SC2154
 set -euo pipefail
+: "${DEPLOY_USER:?}" "${DB_LOCAL:?}" "${DB_NAME?}" "${DB_USER?}" "${RELEASE_EXEC:?}"
 
 packages=(nginx supervisor python3-venv python3-dev build-essential libpq-dev curl ca-certificates git)
 if [[ $DB_LOCAL == 1 ]]; then packages+=(postgresql); fi
-
-ensure_running() { # NAME: started now and at boot, on systemd hosts and in the sandbox alike
-  if [[ -d /run/systemd/system ]]; then
-    systemctl enable --now "$1" >/dev/null
-  else
-    service "$1" status >/dev/null 2>&1 || service "$1" start >/dev/null
-  fi
-}
-
-restart_postgres() {
-  if [[ -d /run/systemd/system ]]; then systemctl restart postgresql; else service postgresql restart >/dev/null; fi
-}
 
 wait_for_postgres() {
   for _ in $(seq 1 30); do
@@ -31,10 +19,6 @@ wait_for_postgres() {
   done
   echo "PostgreSQL did not start within 30 s" >&2
   exit 1
-}
-
-reload_service() {
-  if [[ -d /run/systemd/system ]]; then systemctl reload "$1"; else service "$1" reload >/dev/null; fi
 }
 
 install_packages() {
@@ -76,8 +60,8 @@ setup_postgres() {
       changed=1
     fi
   done
-  if ((changed)) && pg_isready -q 2>/dev/null; then restart_postgres; fi
-  ensure_running postgresql
+  if ((changed)) && pg_isready -q 2>/dev/null; then restart_service postgresql; fi
+  start_service postgresql
   wait_for_postgres
   hba=$(su postgres -c "psql -tAq -c 'SHOW hba_file'")
   hba_line="local $DB_NAME $DB_USER scram-sha-256"
@@ -98,16 +82,17 @@ SQL
 }
 
 setup_web() {
-  ensure_running supervisor
+  start_service supervisor
   # Only this app's site listens: the distribution's default site would shadow it.
   if [[ -e /etc/nginx/sites-enabled/default ]]; then
     rm -f /etc/nginx/sites-enabled/default
     nginx -t -q
   fi
-  ensure_running nginx
+  start_service nginx
 }
 
 main() {
+  take_host_lock
   install_packages
   prepare_layout
   if [[ $DB_LOCAL == 1 ]]; then setup_postgres; fi

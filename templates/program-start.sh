@@ -6,20 +6,25 @@
 # answers the health check; a worker when supervisor reports it RUNNING. If it
 # never gets healthy, the program is removed again and the step fails with
 # the last response and the tail of the program's log: the release that was
-# serving keeps serving.
-# Set by the renderer: PROGRAM, CONF, LOG, TIMEOUT, and for a web program:
-# SOCKET, CHECK_PATH, CHECK_HOST, EXPECT_STATUS, EXPECT_TEXT (may be empty).
-# shellcheck disable=SC2154
+# serving keeps serving. Running it again for a program that exists (a retry,
+# or a repair after `pulumi refresh` found it stopped) starts it if needed and
+# checks it again.
+# Inputs: APP, PROGRAM, CONF, LOG, TIMEOUT, and for a web program: SOCKET,
+# CHECK_PATH, CHECK_HOST, EXPECT_STATUS, EXPECT_TEXT (may be empty).
 set -euo pipefail
+: "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}"
+SOCKET=${SOCKET:-}
 
 conf_file=/etc/supervisor/conf.d/$PROGRAM.conf
+# Written once the program first passed its check: from then on a failed
+# re-check (a repair) fails the step but never removes the program.
+healthy_mark=/etc/supervisor/conf.d/.$PROGRAM.healthy
 body=$(mktemp)
-trap 'rm -f "$body"' EXIT
 last="no response yet"
 
 check_web() {
   local status
-  status=$(curl -sS --max-time 10 --unix-socket "$SOCKET" -H "Host: $CHECK_HOST" \
+  status=$(curl -sS --globoff --max-time 10 --unix-socket "$SOCKET" -H "Host: $CHECK_HOST" \
     -o "$body" -w '%{http_code}' "http://localhost$CHECK_PATH" 2>&1) || { last="connection failed: $status"; return 1; }
   last="HTTP $status: $(head -c 300 "$body" | tr '\n' ' ')"
   [[ $status == "$EXPECT_STATUS" ]] || return 1
@@ -34,12 +39,26 @@ check_worker() {
 }
 
 healthy() {
-  if [[ -n ${SOCKET:-} ]]; then check_web; else check_worker; fi
+  if [[ -n $SOCKET ]]; then check_web; else check_worker; fi
+}
+
+remove_program() {
+  [[ ! -e $healthy_mark ]] || return 0
+  supervisorctl stop "$PROGRAM" >/dev/null 2>&1 || true
+  supervisorctl remove "$PROGRAM" >/dev/null 2>&1 || true
+  rm -f "$conf_file"
+}
+
+# A run that ends before the program was healthy (failed, timed out, killed
+# by a signal) leaves no config that supervisor would start at its next start.
+on_exit() {
+  rm -f "$body"
+  remove_program
 }
 
 give_up() {
   {
-    if [[ -n ${SOCKET:-} ]]; then
+    if [[ -n $SOCKET ]]; then
       echo "health check failed: GET $CHECK_PATH on $SOCKET did not answer $EXPECT_STATUS${EXPECT_TEXT:+ containing \"$EXPECT_TEXT\"} within ${TIMEOUT}s"
     else
       echo "$PROGRAM did not stay RUNNING within ${TIMEOUT}s"
@@ -48,22 +67,29 @@ give_up() {
     echo "--- last lines of $LOG:"
     tail -n 25 "$LOG" 2>/dev/null || echo "(no log)"
   } >&2
-  rm -f "$conf_file"
-  supervisorctl update "$PROGRAM" >/dev/null || true
+  remove_program
   exit 1
 }
 
 main() {
+  trap on_exit EXIT
+  trap 'exit 143' TERM HUP INT
+  take_host_lock
   printf '%s\n' "$CONF" >"$conf_file.new"
   mv -f "$conf_file.new" "$conf_file"
   supervisorctl update "$PROGRAM" >&2
+  # Present but stopped (a repair): start it.
+  if [[ $(supervisorctl status "$PROGRAM" 2>&1 || true) == *@(STOPPED|EXITED|FATAL|BACKOFF)* ]]; then
+    supervisorctl start "$PROGRAM" >&2 || true
+  fi
   local deadline=$((SECONDS + TIMEOUT))
   # A worker must still be RUNNING after supervisor's startsecs, not just started.
-  [[ -n ${SOCKET:-} ]] || sleep 2
+  [[ -n $SOCKET ]] || sleep 2
   until healthy; do
     ((SECONDS < deadline)) || give_up
     sleep 0.5
   done
+  touch "$healthy_mark"
   echo "$PROGRAM healthy: $last" >&2
 }
 

@@ -3,13 +3,28 @@
 #
 # supervisor sends TERM to the whole process group and waits up to the
 # program's stopwaitsecs: gunicorn finishes the requests in flight, a worker
-# its current loop. Removing an absent program is not an error.
-# Set by the renderer: PROGRAM.
-# shellcheck disable=SC2154
+# its current loop. The config file goes last, so a stop that failed leaves
+# the program known and the step fails; a retry finds it again. Removing an
+# absent program is not an error.
+# Inputs: APP, PROGRAM.
 set -euo pipefail
+: "${PROGRAM:?}"
 
 conf_file=/etc/supervisor/conf.d/$PROGRAM.conf
-if [[ -e $conf_file ]]; then
-  rm -f "$conf_file"
-  supervisorctl update "$PROGRAM" >&2
-fi
+
+known() { supervisorctl status "$PROGRAM" 2>&1 | grep -qv "no such process"; }
+
+main() {
+  take_host_lock
+  if known; then
+    supervisorctl stop "$PROGRAM" >&2 || true
+    supervisorctl remove "$PROGRAM" >&2 || true
+  fi
+  if known; then
+    echo "could not stop $PROGRAM: $(supervisorctl status "$PROGRAM" 2>&1)" >&2
+    exit 1
+  fi
+  rm -f "$conf_file" "/etc/supervisor/conf.d/.$PROGRAM.healthy"
+}
+
+main "$@"

@@ -4,9 +4,9 @@
 # Keeps the KEEP most recently deployed releases, and never removes one that
 # a supervisor program or the `current` link still uses, whatever its age.
 # Then removes the logs of removed releases and the venvs no release links to.
-# Set by the renderer: APP, KEEP.
-# shellcheck disable=SC2154
+# Inputs: APP, KEEP.
 set -euo pipefail
+: "${KEEP:?}"
 
 root=/srv/$APP
 
@@ -16,6 +16,7 @@ in_use() { # RELEASE_DIR
 }
 
 main() {
+  take_host_lock
   local n=0 dir venv
   # Newest first by the time each release was last deployed.
   while IFS= read -r dir; do
@@ -26,15 +27,17 @@ main() {
       rm -rf "$dir"
     fi
   done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)
-  rm -rf "$root"/releases/*.partial
+  # What a killed build left half-made.
+  rm -rf "$root"/releases/*.partial "$root"/venvs/*.partial
   # Uploads that no release build consumed (a deploy that failed before it).
   find "$root/uploads" -type f -mmin +60 -delete 2>/dev/null || true
-  # Logs of programs whose release is gone: /var/log/APP/APP-ROLE-ID.log*
+  # Logs of programs whose release is gone: /var/log/APP/APP-ROLE-RELEASE-VARIANT.log*
   local log id
   for log in /var/log/"$APP"/"$APP"-*.log*; do
     [[ -e $log ]] || continue
     id=${log##*/}
     id=${id%%.log*}
+    id=${id%-*}
     id=${id##*-}
     [[ -d $root/releases/$id ]] || rm -f "$log"
   done

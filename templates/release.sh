@@ -6,11 +6,11 @@
 # release that has the same requirements (and interpreter): a code-only change
 # reuses it instead of reinstalling. Re-running for a complete release only
 # rewrites its settings and runs the management commands again.
-# Set by the renderer: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON,
-# ARCHIVE (uploaded tarball), MANAGE (one manage.py command per line).
+# Inputs: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON, ARCHIVE (uploaded
+# tarball), MANAGE (one manage.py command per line).
 # stdin: the release's settings as an env file (holds secrets).
-# shellcheck disable=SC2154
 set -euo pipefail
+: "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
 
 log() { echo "release $RELEASE_ID: $*" >&2; }
 
@@ -31,17 +31,26 @@ build_venv() {
     return
   fi
   log "building venv $(basename "$VENV_DIR")"
-  rm -rf "$VENV_DIR"
-  "$PYTHON" -m venv "$VENV_DIR"
-  # Quiet and without a progress bar: long output lines hurt the SSH channel.
-  "$VENV_DIR/bin/pip" install -q --progress-bar off --cache-dir "/srv/$APP/cache/pip" \
-    -r "$RELEASE_DIR/requirements.txt" >"$VENV_DIR.log" 2>&1 || {
+  # Built under its final path (a venv's scripts name it), but as a .partial
+  # that is renamed into place only once complete: a venv directory that
+  # exists is whole. A run killed halfway leaves only the .partial, which the
+  # next run (or prune) removes.
+  local partial=$VENV_DIR.partial
+  rm -rf "$partial" "$VENV_DIR"
+  "$PYTHON" -m venv "$partial" </dev/null
+  # Quiet, without a progress bar (long output lines hurt the SSH channel),
+  # and without stdin: it holds the settings, and pip must never prompt.
+  "$partial/bin/pip" install -q --no-input --progress-bar off --cache-dir "/srv/$APP/cache/pip" \
+    -r "$RELEASE_DIR/requirements.txt" </dev/null >"$VENV_DIR.log" 2>&1 || {
     tail -n 30 "$VENV_DIR.log" >&2
     log "pip install failed"
     exit 1
   }
-  cp "$RELEASE_DIR/requirements.txt" "$VENV_DIR/.requirements.txt"
-  touch "$VENV_DIR/.complete"
+  cp "$RELEASE_DIR/requirements.txt" "$partial/.requirements.txt"
+  # The venv's scripts carry its path in their #! lines: rewrite them to the final one.
+  grep -rlF -- "$partial" "$partial/bin" | xargs -r sed -i "s|$partial|$VENV_DIR|g"
+  touch "$partial/.complete"
+  mv -T "$partial" "$VENV_DIR"
 }
 
 write_settings() {
@@ -58,12 +67,15 @@ run_manage() {
     [[ -n $cmd ]] || continue
     log "manage.py $cmd"
     # Word splitting of $cmd is wanted: it is one command line from config.
+    # stdin is the rest of the list: a command that reads it must get nothing.
     # shellcheck disable=SC2086
-    runuser -u "$APP" -- "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python manage.py $cmd >&2
+    runuser -u "$APP" -- "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python manage.py $cmd </dev/null >&2 ||
+      { log "manage.py $cmd failed"; exit 1; }
   done <<<"$MANAGE"
 }
 
 main() {
+  take_host_lock
   if [[ ! -f $RELEASE_DIR/.complete ]]; then
     rm -rf "$RELEASE_DIR"
     unpack

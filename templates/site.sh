@@ -3,28 +3,35 @@
 #
 # The new config is moved into place only after `nginx -t` accepts it; a
 # rejected config is rolled back before nginx ever loads it. Reload happens
-# only when the site changed.
-# Set by the renderer: APP, SITE (the rendered config).
-# shellcheck disable=SC2154
+# only when the site changed; an unchanged site still makes sure nginx runs.
+# Inputs: APP, SITE (the rendered config).
 set -euo pipefail
+: "${SITE:?}"
 
 site_file=/etc/nginx/sites-available/$APP.conf
 enabled=/etc/nginx/sites-enabled/$APP.conf
 
-if [[ -f $site_file ]] && [[ $(cat "$site_file") == "$SITE" ]] && [[ -L $enabled ]]; then
-  echo "nginx site unchanged" >&2
-  exit 0
-fi
-[[ -f $site_file ]] && cp -p "$site_file" "$site_file.previous"
-printf '%s\n' "$SITE" >"$site_file.new"
-mv -f "$site_file.new" "$site_file"
-ln -sfn "$site_file" "$enabled"
-if ! out=$(nginx -t 2>&1); then
-  if [[ -f $site_file.previous ]]; then mv -f "$site_file.previous" "$site_file"; else rm -f "$site_file" "$enabled"; fi
-  echo "nginx rejected the new site config; the running config is unchanged:" >&2
-  echo "$out" >&2
-  exit 1
-fi
-rm -f "$site_file.previous"
-if [[ -d /run/systemd/system ]]; then systemctl reload nginx; else service nginx reload >/dev/null; fi
-echo "nginx site installed and reloaded" >&2
+main() {
+  take_host_lock
+  if [[ -f $site_file ]] && [[ $(cat "$site_file") == "$(printf '%s\n' "$SITE")" ]] && [[ -L $enabled ]]; then
+    start_service nginx
+    echo "nginx site unchanged" >&2
+    return
+  fi
+  [[ -f $site_file ]] && cp -p "$site_file" "$site_file.previous"
+  printf '%s\n' "$SITE" >"$site_file.new"
+  mv -f "$site_file.new" "$site_file"
+  ln -sfn "$site_file" "$enabled"
+  if ! out=$(nginx -t 2>&1); then
+    if [[ -f $site_file.previous ]]; then mv -f "$site_file.previous" "$site_file"; else rm -f "$site_file" "$enabled"; fi
+    echo "nginx rejected the new site config; the running config is unchanged:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  rm -f "$site_file.previous"
+  start_service nginx
+  reload_service nginx
+  echo "nginx site installed and reloaded" >&2
+}
+
+main "$@"

@@ -5,11 +5,12 @@
 # upstream connection, so renaming a new link over it moves the next request
 # to the new release: no nginx reload, so no keep-alive client is reset.
 # `current` points at the release for static files and for people.
-# Set by the renderer: APP, SOCKET, RELEASE_DIR.
-# shellcheck disable=SC2154
+# Inputs: APP, SOCKET, RELEASE_DIR.
 set -euo pipefail
+: "${SOCKET:?}" "${RELEASE_DIR:?}"
 
 root=/srv/$APP
+take_host_lock
 [[ -S $SOCKET ]] || { echo "socket $SOCKET does not exist: is the release's gunicorn running?" >&2; exit 1; }
 ln -sfn "$SOCKET" "$root/run/current.sock.new"
 mv -T "$root/run/current.sock.new" "$root/run/current.sock"

@@ -81,23 +81,29 @@ describe("DjangoApp", () => {
   it("replaces the release, the web program and the worker when the release changes, and updates the switch in place", () => {
     const c = commands();
     expect(c["hc-release-build"].triggers).toEqual([releaseId, "droplet-1"]);
-    expect(c["hc-web-program"].triggers[0]).toContain(`[program:hc-web-${releaseId}]`);
-    expect(c["hc-job-alerts-program"].triggers[0]).toContain(`[program:hc-alerts-${releaseId}]`);
+    // A program's only triggers are its name (release + digest of its definition) and the host.
+    expect(c["hc-web-program"].triggers).toEqual([expect.stringMatching(new RegExp(`^hc-web-${releaseId}-[0-9a-f]{8}$`)), "droplet-1"]);
+    expect(c["hc-job-alerts-program"].triggers).toEqual([expect.stringMatching(new RegExp(`^hc-alerts-${releaseId}-[0-9a-f]{8}$`)), "droplet-1"]);
+    expect(c["hc-web-program"].create).toContain(`[program:${c["hc-web-program"].triggers[0]}]`);
+    expect(c["hc-job-alerts-program"].create).toContain(`[program:${c["hc-job-alerts-program"].triggers[0]}]`);
     // The switch's only trigger is the host: a new release updates it, never replaces it.
     expect(c["hc-site-upstream"].triggers).toEqual(["droplet-1"]);
-    expect(c["hc-site-upstream"].update).toContain(`SOCKET='/srv/hc/run/web-${releaseId}.sock'`);
+    expect(c["hc-site-upstream"].update).toContain(`SOCKET='/srv/hc/run/${c["hc-web-program"].triggers[0].slice(3)}.sock'`);
   });
 
   it("starts gunicorn on the release's own socket, health-checks it, and stops it gracefully", () => {
     const web = commands()["hc-web-program"];
+    const program = web.triggers[0];
     expect(web.create).toMatch(/^# Start the supervisor program beside the running ones/);
-    expect(web.create).toContain(`--bind unix:/srv/hc/run/web-${releaseId}.sock`);
+    expect(web.create).toContain(`--bind unix:/srv/hc/run/${program.slice(3)}.sock`);
     expect(web.create).toContain("CHECK_PATH='/about/'");
     expect(web.create).toContain("EXPECT_TEXT='Monkey See Monkey Do'");
     expect(web.create).toContain("stopwaitsecs=40");
     expect(web.create).toContain("stopasgroup=true");
     expect(web.create).toContain("--graceful-timeout 30");
-    expect(web.delete).toContain(`PROGRAM='hc-web-${releaseId}'`);
+    expect(web.delete).toContain(`PROGRAM='${program}'`);
+    expect(web.update).toBe(web.create);
+    expect(web.check).toMatch(/^# Check that the supervisor program still runs/);
     expect(web.create).not.toMatch(/supervisorctl reload/);
   });
 

@@ -8,7 +8,7 @@ import { digestDirectory, packDirectory } from "../components/source";
 import { hostKeyBlob, remoteCommandLine, shellQuote } from "../components/ssh";
 import { makeAppVariant } from "../tools/appVariants";
 
-const base = { sourceDigest: "a".repeat(64), requirementsDigest: "b".repeat(64), python: "python3", settings: "X='1'\n" };
+const base = { sourceDigest: "a".repeat(64), requirementsDigest: "b".repeat(64), python: "python3", manage: ["migrate --noinput"], settings: "X='1'\n" };
 
 describe("releaseId", () => {
   it("is stable for the same inputs and 12 hex digits", () => {
@@ -21,6 +21,7 @@ describe("releaseId", () => {
     ["requirements", { requirementsDigest: "d".repeat(64) }],
     ["python", { python: "python3.12" }],
     ["settings", { settings: "X='2'\n" }],
+    ["management commands", { manage: ["migrate --noinput", "compress"] }],
   ])("changes with the %s", (_what, change) => {
     expect(releaseId({ ...base, ...change })).not.toBe(releaseId(base));
   });
@@ -48,8 +49,13 @@ describe("templates", () => {
   });
 
   it("puts a script's title first and its inputs as quoted assignments", () => {
-    const script = renderScript("program-stop.sh", { PROGRAM: "hc-web-abc" });
-    expect(script.split("\n").slice(0, 2)).toEqual(["# Stop the supervisor program gracefully and remove it", "PROGRAM='hc-web-abc'"]);
+    const script = renderScript("program-stop.sh", { APP: "hc", PROGRAM: "hc-web-abc" });
+    expect(script.split("\n").slice(0, 4)).toEqual([
+      "# Stop the supervisor program gracefully and remove it",
+      "APP='hc'",
+      "PROGRAM='hc-web-abc'",
+      "STEP='Stop the supervisor program gracefully and remove it'",
+    ]);
     expect(script).not.toMatch(/^#!/m);
   });
 });

@@ -50,8 +50,10 @@ async function aboutRelease(): Promise<{ version: string; release: string }> {
   return { version, release: String(r.headers["x-release"]) };
 }
 
-/** The supervisor programs of one release, sorted: one per role. */
+/** The supervisor programs of one release, sorted: one per role (names less their definition digest). */
 const roles = (release: string) => [`hc-alerts-${release}`, `hc-digest-${release}`, `hc-web-${release}`];
+/** A program's name less its definition digest: app-role-release. */
+const roleOf = (program: string) => program.replace(/-[0-9a-f]{8}$/, "");
 
 async function programs(): Promise<string[]> {
   const out = await onHost("supervisorctl status || true");
@@ -174,7 +176,7 @@ describe("deploys under load", () => {
 
       // One program per role, all the new release's; the worker runs.
       const running = await programs();
-      expect(running.map((l) => l.split(/\s+/)[0]).sort()).toEqual(roles(after.release));
+      expect(running.map((l) => roleOf(l.split(/\s+/)[0])).sort()).toEqual(roles(after.release));
       // The singleton job's old program stopped before its new one started; the other job overlapped.
       const out = r.up.stdout;
       expect(out.indexOf("hc-job-digest-program deleted original")).toBeGreaterThan(-1);
@@ -192,13 +194,13 @@ describe("a broken release", () => {
     const r = await deployUnderLoad(stack, { url: URL, slowSeconds: 0 });
     expect(r.up.code).not.toBe(0);
     const output = r.up.stdout + r.up.stderr;
-    expect(output).toMatch(/health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}\.sock did not answer 200/);
+    expect(output).toMatch(/health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}-[0-9a-f]{8}\.sock did not answer 200/);
     expect(output).toMatch(/last response: HTTP 500/);
     expect(output).toMatch(/last lines of \/var\/log\/hc\/hc-web-/);
     expectZeroDowntime(r);
     expect(r.probe.releases).toEqual({ [before.release]: r.probe.requests });
     expect(await aboutRelease()).toEqual(before);
-    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual(roles(before.release));
+    expect((await programs()).map((l) => roleOf(l.split(/\s+/)[0])).sort()).toEqual(roles(before.release));
   });
 
   test("the next up of a good version succeeds", async () => {
@@ -212,12 +214,14 @@ describe("a broken release", () => {
 describe("after all deploys", () => {
   test("one program per process type, no stray sockets, releases pruned", async () => {
     const { release } = await aboutRelease();
-    expect((await programs()).map((l) => l.split(/\s+/)[0]).sort()).toEqual(roles(release));
-    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(["current.sock", `web-${release}.sock`]);
+    const names = (await programs()).map((l) => l.split(/\s+/)[0]).sort();
+    expect(names.map(roleOf)).toEqual(roles(release));
+    const web = names.find((n) => n.startsWith("hc-web-"))!;
+    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(["current.sock", `${web.slice(3)}.sock`]);
     const releases = (await onHost("ls /srv/hc/releases")).trim().split("\n");
     expect(releases.length).toBeLessThanOrEqual(KEEP_RELEASES);
     expect(releases).toContain(release);
-    expect(await onHost("ls /etc/supervisor/conf.d/")).toBe(roles(release).map((p) => `${p}.conf\n`).join(""));
+    expect(await onHost("ls /etc/supervisor/conf.d/")).toBe(names.map((p) => `${p}.conf\n`).join(""));
   });
 
   test("destroy stops the app and removes its site; the database and releases stay", async () => {

@@ -1,0 +1,68 @@
+// SupervisorProgram: the HostCommand behind every supervisor program of a
+// release (gunicorn, a job). Its name is derived from everything that defines
+// it — app, role, release and a digest of its start script (rendered config,
+// checks) and host — and that name is its only replacement trigger. So a
+// change that replaces the program always starts one with a new name beside
+// the old, and the old one's delete can never stop the new one.
+import * as pulumi from "@pulumi/pulumi";
+import { HostCommand } from "./hostCommand";
+import { programName } from "./paths";
+import { programVariant } from "./releaseId";
+import { renderScript } from "./render";
+import { SshTarget } from "./ssh";
+
+export interface ProgramDefinition {
+  app: string;
+  /** "web" or the job's name. */
+  role: string;
+  releaseId: string;
+  hostId: string;
+  /** The start script (program-start.sh) for a given program name. */
+  startScript: (program: string) => string;
+  /** The refresh check (program-check.sh) for a given program name. */
+  checkScript: (program: string) => string;
+}
+
+/** The program's name and scripts, from its definition alone (pure, unit-tested). */
+export function defineProgram(d: ProgramDefinition) {
+  const placeholder = programName(d.app, d.role, d.releaseId, "00000000");
+  const variant = programVariant(`${d.startScript(placeholder)}\0${d.hostId}`);
+  const program = programName(d.app, d.role, d.releaseId, variant);
+  return {
+    program,
+    hostId: d.hostId,
+    start: d.startScript(program),
+    check: d.checkScript(program),
+    stop: renderScript("program-stop.sh", { APP: d.app, PROGRAM: program }),
+  };
+}
+
+export type DefinedProgram = ReturnType<typeof defineProgram>;
+
+export interface SupervisorProgramArgs {
+  connection: pulumi.Input<SshTarget>;
+  /** defineProgram's result. */
+  program: pulumi.Output<DefinedProgram>;
+  /** Seconds the start script may run (its health check included). */
+  timeoutSeconds: number;
+}
+
+export function supervisorProgram(name: string, args: SupervisorProgramArgs, opts: pulumi.CustomResourceOptions) {
+  const p = args.program;
+  const command = new HostCommand(
+    name,
+    {
+      connection: args.connection,
+      create: p.start,
+      // Nothing that defines the program changes in place (that is a new
+      // name); an update only repairs: start it again if it stopped.
+      update: p.start,
+      delete: p.stop,
+      check: p.check,
+      triggers: [p.program, p.hostId],
+      timeoutSeconds: args.timeoutSeconds,
+    },
+    opts,
+  );
+  return { command, program: pulumi.all([command.id, p.program]).apply(([, name]) => name) };
+}

@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Shared by every host script: rendered after the script's inputs, before its body.
+# Inputs: APP (the app's short name), STEP (the script's title).
+: "${APP:?}" "${STEP:?}"
+
+# One state-changing step per app on this host at a time: steps that Pulumi
+# runs in parallel, a second stack or machine deploying the same app, and a
+# script orphaned by a dropped SSH connection all wait here instead of racing.
+# The lock is held until the script exits; daemons started meanwhile must not
+# inherit it (see start_service).
+LOCK_FILE=/run/lock/djangozd-$APP.lock
+take_host_lock() {
+  exec 8<>"$LOCK_FILE"
+  if ! flock -n 8; then
+    echo "waiting for the host lock of $APP, held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
+    if ! flock -w "${LOCK_WAIT:-600}" 8; then
+      echo "gave up after ${LOCK_WAIT:-600}s waiting for the host lock of $APP ($LOCK_FILE), held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
+      exit 75
+    fi
+  fi
+  printf '%s (pid %s, since %s)\n' "$STEP" "$$" "$(date -u +%FT%TZ)" >"$LOCK_FILE"
+}
+
+# Service control on systemd hosts (a droplet) and on hosts without it (the sandbox).
+has_systemd() { [[ -d /run/systemd/system ]]; }
+
+# Started now and at every boot. The lock's descriptor is closed for the daemon.
+start_service() { # NAME
+  if has_systemd; then
+    systemctl enable --now "$1" >/dev/null 8>&-
+  else
+    update-rc.d "$1" enable >/dev/null 2>&1 || true
+    service "$1" status >/dev/null 2>&1 || service "$1" start >/dev/null 8>&-
+  fi
+}
+
+reload_service() { # NAME
+  if has_systemd; then systemctl reload "$1" 8>&-; else service "$1" reload >/dev/null 8>&-; fi
+}
+
+restart_service() { # NAME
+  if has_systemd; then systemctl restart "$1" 8>&-; else service "$1" restart >/dev/null 8>&-; fi
+}
