@@ -1,6 +1,7 @@
 // Deploys a Django app to one server with zero downtime. Reads and checks the
 // stack's config (nothing is created when it is invalid), brings up the host
 // — a new DigitalOcean droplet or an existing server — and deploys the app.
+import "./components/quietShutdown";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
 import { DjangoApp, DatabaseSettings } from "./components/djangoApp";

@@ -1,12 +1,26 @@
-// NginxSite: the site config, installed only after `nginx -t` accepts it and
-// reloaded only when it changes, and the upstream switch: a stable symlink
-// renamed onto the new release's socket, which needs no reload at all.
+// NginxSite: the site in two parts, so that no change of the site's settings
+// reloads the nginx that holds the clients' keep-alive connections (a reload
+// closes idle ones, and a client that sends on one at that instant gets a
+// reset).
+//  - The front door: a site in the system nginx that holds only `listen` and
+//    passes every request to the live site program through a stable symlink.
+//  - The site program: an nginx of its own under supervisor, with the server
+//    names, body size and static files, replaced like a release: started
+//    beside the old one, checked, switched to by renaming the symlink, and
+//    the old one stopped gracefully after.
+// Traffic to the app goes through another symlink, renamed onto the new
+// release's healthy socket (the upstream switch): no reload either.
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "./config-types";
 import { HostCommand } from "./hostCommand";
-import { appRoot } from "./paths";
+import { appRoot, programLog, siteProgramDir, socketPath } from "./paths";
 import { renderScript, renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
+import { defineProgram, supervisorProgram } from "./supervisorProgram";
+
+// Longest request the site program lets finish when it stops (the app's own
+// proxy_read_timeout is 130 s); supervisor waits a little longer.
+const SITE_SHUTDOWN_TIMEOUT = 135;
 
 export interface NginxSiteArgs {
   connection: pulumi.Input<SshTarget>;
@@ -18,51 +32,121 @@ export interface NginxSiteArgs {
   releaseDir: pulumi.Input<string>;
 }
 
-export function renderSite(app: string, site: SiteConfig): string {
-  return renderTemplate("nginx-site.conf", {
-    APP: app,
-    ROOT: appRoot(app),
-    LISTEN: site.listen,
-    SERVER_NAME: site.serverName,
-    CLIENT_MAX_BODY_SIZE: site.clientMaxBodySize,
+/** The system nginx's site: the front door, which only knows where to listen. */
+export function renderFrontDoor(app: string, site: SiteConfig): string {
+  return renderTemplate("nginx-front.conf", { APP: app, ROOT: appRoot(app), LISTEN: site.listen });
+}
+
+/** The site program's name, socket and scripts (pure). */
+export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: string }) {
+  const dir = (program: string) => siteProgramDir(a.app, program);
+  const name = (program: string) => program.slice(a.app.length + 1);
+  const checkSocket = (program: string) => `${appRoot(a.app)}/run/${name(program)}.check.sock`;
+  const nginxConf = (program: string) =>
+    renderTemplate("nginx-site.conf", {
+      APP: a.app,
+      PROGRAM: program,
+      NAME: name(program),
+      ROOT: appRoot(a.app),
+      TEMP: dir(program),
+      SHUTDOWN_TIMEOUT: SITE_SHUTDOWN_TIMEOUT,
+      CHECK_SOCKET: checkSocket(program),
+      SOCKET: socketPath(a.app, program),
+      SERVER_NAME: a.site.serverName,
+      CLIENT_MAX_BODY_SIZE: a.site.clientMaxBodySize,
+    });
+  const defined = defineProgram({
+    app: a.app,
+    role: "site",
+    hostId: a.hostId,
+    dir,
+    startScript: (program) =>
+      renderScript("program-start.sh", {
+        APP: a.app,
+        PROGRAM: program,
+        CONF: renderTemplate("supervisor-site.conf", {
+          APP: a.app,
+          PROGRAM: program,
+          NGINX_CONF: `${dir(program)}/nginx.conf`,
+          STOP_WAIT: SITE_SHUTDOWN_TIMEOUT + 10,
+          LOG: programLog(a.app, program),
+        }),
+        LOG: programLog(a.app, program),
+        TIMEOUT: 30,
+        DIR: dir(program),
+        FILE: `${dir(program)}/nginx.conf`,
+        FILE_CONTENT: nginxConf(program),
+        TEST: `nginx -t -q -c ${dir(program)}/nginx.conf`,
+        SOCKET: checkSocket(program),
+        CHECK_PATH: "/",
+        CHECK_HOST: "localhost",
+        EXPECT_STATUS: 204,
+        EXPECT_TEXT: "",
+      }),
+    checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: socketPath(a.app, program) }),
   });
+  return { ...defined, socket: socketPath(a.app, defined.program) };
 }
 
 export class NginxSite extends pulumi.ComponentResource {
   /** The socket that receives traffic. */
   public readonly liveSocket: pulumi.Output<string>;
+  /** The live site program. */
+  public readonly siteProgram: pulumi.Output<string>;
 
   constructor(name: string, args: NginxSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:web:NginxSite", name, {}, opts);
-    const site = renderSite(args.app, args.site);
-    const siteScript = renderScript("site.sh", { APP: args.app, SITE: site });
-    const config = new HostCommand(
-      `${name}-config`,
+    const defined = pulumi.output(args.hostId).apply((hostId) => defineSiteProgram({ app: args.app, site: args.site, hostId }));
+    const program = supervisorProgram(
+      `${name}-program`,
+      { connection: args.connection, program: defined, timeoutSeconds: 30 + SITE_SHUTDOWN_TIMEOUT + 60 },
+      { parent: this },
+    );
+    const siteSocket = pulumi.all([program.program, defined]).apply(([, d]) => ({ APP: args.app, SOCKET: d.socket }));
+    const siteSwitch = new HostCommand(
+      `${name}-switch`,
       {
         connection: args.connection,
-        create: siteScript,
-        update: siteScript,
-        delete: renderScript("site-remove.sh", { APP: args.app }),
-        check: renderScript("site-check.sh", { APP: args.app, SITE: site }),
+        create: siteSocket.apply((t) => renderScript("site-switch.sh", t)),
+        update: siteSocket.apply((t) => renderScript("site-switch.sh", t)),
+        check: siteSocket.apply((t) => renderScript("site-switch-check.sh", t)),
         triggers: [args.hostId],
       },
       { parent: this },
     );
-    const target = pulumi.all([args.socket, args.releaseDir]).apply(([socket, releaseDir]) => ({ APP: args.app, SOCKET: socket, RELEASE_DIR: releaseDir }));
-    const switchScript = target.apply((t) => renderScript("switch.sh", t));
+
+    const front = renderFrontDoor(args.app, args.site);
+    const frontScript = renderScript("site.sh", { APP: args.app, SITE: front });
+    new HostCommand(
+      `${name}-config`,
+      {
+        connection: args.connection,
+        create: frontScript,
+        update: frontScript,
+        delete: renderScript("site-remove.sh", { APP: args.app }),
+        check: renderScript("site-check.sh", { APP: args.app, SITE: front }),
+        triggers: [args.hostId],
+      },
+      { parent: this, dependsOn: [siteSwitch] },
+    );
+
+    const target = pulumi
+      .all([args.socket, args.releaseDir])
+      .apply(([socket, releaseDir]) => ({ APP: args.app, SOCKET: socket, RELEASE_DIR: releaseDir }));
     // Updated in place on every release: the switch is an update, never a replacement.
     const upstream = new HostCommand(
       `${name}-upstream`,
       {
         connection: args.connection,
-        create: switchScript,
-        update: switchScript,
+        create: target.apply((t) => renderScript("switch.sh", t)),
+        update: target.apply((t) => renderScript("switch.sh", t)),
         check: target.apply((t) => renderScript("switch-check.sh", t)),
         triggers: [args.hostId],
       },
-      { parent: this, dependsOn: [config] },
+      { parent: this },
     );
     this.liveSocket = pulumi.all([upstream.stdout, args.socket]).apply(([, socket]) => socket);
-    this.registerOutputs({ liveSocket: this.liveSocket });
+    this.siteProgram = program.program;
+    this.registerOutputs({ liveSocket: this.liveSocket, siteProgram: this.siteProgram });
   }
 }

@@ -18,8 +18,13 @@ export function venvDir(app: string, venvId: string): string {
  * never overwrites the live one. The release id stays second to last: prune
  * reads it back from log file names.
  */
-export function programName(app: string, role: string, releaseId: string, variant: string): string {
-  return `${app}-${role}-${releaseId}-${variant}`;
+export function programName(app: string, role: string, releaseId: string | undefined, variant: string): string {
+  return releaseId ? `${app}-${role}-${releaseId}-${variant}` : `${app}-${role}-${variant}`;
+}
+
+/** Where the site program keeps its nginx config and temporary files. */
+export function siteProgramDir(app: string, program: string): string {
+  return `${appRoot(app)}/site/${program}`;
 }
 
 /** The web program's own socket: unique per program, because gunicorn deletes whatever is at its path. */

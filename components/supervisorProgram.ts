@@ -15,7 +15,10 @@ export interface ProgramDefinition {
   app: string;
   /** "web" or the job's name. */
   role: string;
-  releaseId: string;
+  /** The release the program runs; none for the site program. */
+  releaseId?: string;
+  /** A directory of the program's own files, removed with it. */
+  dir?: (program: string) => string;
   hostId: string;
   /** The start script (program-start.sh) for a given program name. */
   startScript: (program: string) => string;
@@ -33,7 +36,7 @@ export function defineProgram(d: ProgramDefinition) {
     hostId: d.hostId,
     start: d.startScript(program),
     check: d.checkScript(program),
-    stop: renderScript("program-stop.sh", { APP: d.app, PROGRAM: program }),
+    stop: renderScript("program-stop.sh", { APP: d.app, PROGRAM: program, DIR: d.dir?.(program) ?? "" }),
   };
 }
 

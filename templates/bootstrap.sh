@@ -47,10 +47,10 @@ prepare_layout() {
 }
 
 setup_postgres() {
-  local password hba_line hba
+  local password hba_line
   IFS= read -r password || true
   [[ -n $password ]] || { echo "no database password on stdin" >&2; exit 1; }
-  # Only the unix socket, with a password: nothing listens on the network.
+  # Only the unix socket: nothing listens on the network.
   # Written before the first start, so the server never binds a TCP port.
   local conf_dir listen="listen_addresses = ''" changed=0
   for conf_dir in /etc/postgresql/*/main; do
@@ -63,12 +63,24 @@ setup_postgres() {
   if ((changed)) && pg_isready -q 2>/dev/null; then restart_service postgresql; fi
   start_service postgresql
   wait_for_postgres
+  # The app's unix user logs in as the role by peer authentication over the
+  # socket, so a new password (set below, and given to the new release)
+  # never locks out the release still serving while the new one starts.
+  local hba ident map=djangozd-$APP reload=0
   hba=$(su postgres -c "psql -tAq -c 'SHOW hba_file'")
-  hba_line="local $DB_NAME $DB_USER scram-sha-256"
+  ident=$(su postgres -c "psql -tAq -c 'SHOW ident_file'")
+  hba_line="local $DB_NAME $DB_USER peer map=$map"
   if ! grep -qxF "$hba_line" "$hba"; then
+    sed -i "/^local $DB_NAME $DB_USER /d" "$hba"
     sed -i "1i $hba_line" "$hba"
-    reload_service postgresql
+    reload=1
   fi
+  if ! grep -qxF "$map $APP $DB_USER" "$ident"; then
+    sed -i "/^$map /d" "$ident"
+    echo "$map $APP $DB_USER" >>"$ident"
+    reload=1
+  fi
+  if ((reload)); then reload_service postgresql; fi
   # SQL goes on stdin so the password never appears in a process list.
   su postgres -c "psql -q -v ON_ERROR_STOP=1" <<SQL
 DO \$\$ BEGIN

@@ -9,11 +9,15 @@
 # serving keeps serving. Running it again for a program that exists (a retry,
 # or a repair after `pulumi refresh` found it stopped) starts it if needed and
 # checks it again.
-# Inputs: APP, PROGRAM, CONF, LOG, TIMEOUT, and for a web program: SOCKET,
-# CHECK_PATH, CHECK_HOST, EXPECT_STATUS, EXPECT_TEXT (may be empty).
+# Inputs: APP, PROGRAM, CONF, LOG, TIMEOUT; for a program checked over HTTP:
+# SOCKET, CHECK_PATH, CHECK_HOST, EXPECT_STATUS, EXPECT_TEXT (may be empty);
+# for a program with files of its own (the site program): DIR (created here,
+# removed with the program), FILE and FILE_CONTENT (written first), TEST (a
+# command that must accept FILE before the program is added).
 set -euo pipefail
 : "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}"
 SOCKET=${SOCKET:-}
+DIR=${DIR:-}
 
 conf_file=/etc/supervisor/conf.d/$PROGRAM.conf
 # Written once the program first passed its check: from then on a failed
@@ -47,6 +51,20 @@ remove_program() {
   supervisorctl stop "$PROGRAM" >/dev/null 2>&1 || true
   supervisorctl remove "$PROGRAM" >/dev/null 2>&1 || true
   rm -f "$conf_file"
+  [[ -z $DIR ]] || rm -rf "$DIR"
+}
+
+write_files() {
+  [[ -n $DIR ]] || return 0
+  install -d -m 755 "$DIR"
+  printf '%s\n' "$FILE_CONTENT" >"$FILE.new"
+  mv -f "$FILE.new" "$FILE"
+  local out
+  if ! out=$(bash -c "$TEST" 2>&1); then
+    echo "$out" >&2
+    echo "$PROGRAM: $TEST rejected $FILE" >&2
+    exit 1
+  fi
 }
 
 # A run that ends before the program was healthy (failed, timed out, killed
@@ -75,6 +93,7 @@ main() {
   trap on_exit EXIT
   trap 'exit 143' TERM HUP INT
   take_host_lock
+  write_files
   printf '%s\n' "$CONF" >"$conf_file.new"
   mv -f "$conf_file.new" "$conf_file"
   supervisorctl update "$PROGRAM" >&2

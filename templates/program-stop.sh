@@ -6,9 +6,9 @@
 # its current loop. The config file goes last, so a stop that failed leaves
 # the program known and the step fails; a retry finds it again. Removing an
 # absent program is not an error.
-# Inputs: APP, PROGRAM.
+# Inputs: APP, PROGRAM, DIR (the program's own files, or empty).
 set -euo pipefail
-: "${PROGRAM:?}"
+: "${PROGRAM:?}" "${DIR?}"
 
 conf_file=/etc/supervisor/conf.d/$PROGRAM.conf
 
@@ -25,6 +25,7 @@ main() {
     exit 1
   fi
   rm -f "$conf_file" "/etc/supervisor/conf.d/.$PROGRAM.healthy"
+  [[ -z $DIR ]] || rm -rf "$DIR"
 }
 
 main "$@"

@@ -31,13 +31,15 @@ main() {
   rm -rf "$root"/releases/*.partial "$root"/venvs/*.partial
   # Uploads that no release build consumed (a deploy that failed before it).
   find "$root/uploads" -type f -mmin +60 -delete 2>/dev/null || true
-  # Logs of programs whose release is gone: /var/log/APP/APP-ROLE-RELEASE-VARIANT.log*
-  local log id
+  # Logs of programs that are gone and whose release is gone:
+  # /var/log/APP/APP-ROLE-RELEASE-VARIANT.log* (the site program's: APP-site-VARIANT.log*)
+  local log program id
   for log in /var/log/"$APP"/"$APP"-*.log*; do
     [[ -e $log ]] || continue
-    id=${log##*/}
-    id=${id%%.log*}
-    id=${id%-*}
+    program=${log##*/}
+    program=${program%%.log*}
+    [[ ! -e /etc/supervisor/conf.d/$program.conf ]] || continue
+    id=${program%-*}
     id=${id##*-}
     [[ -d $root/releases/$id ]] || rm -f "$log"
   done

@@ -136,12 +136,24 @@ describe("DjangoApp", () => {
     }
   });
 
-  it("renders the nginx site with a stable upstream symlink and static files from the current release", () => {
-    const site = commands()["hc-site-config"].create as string;
-    expect(site).toContain("server unix:/srv/hc/run/current.sock");
-    expect(site).toContain("alias /srv/hc/current/static/;");
-    expect(site).toContain("server_name example.com;");
-    expect(site).toContain("client_max_body_size 10m;");
-    expect(site).toContain("nginx -t");
+  it("renders the front door with only where it listens, and the site program with the rest", () => {
+    const c = commands();
+    const front = c["hc-site-config"].create as string;
+    expect(front).toContain("server unix:/srv/hc/run/site.sock");
+    expect(front).toContain("listen 80;");
+    expect(front).toContain("nginx -t");
+    expect(front).not.toContain("example.com");
+    expect(front).not.toContain("10m");
+    const site = c["hc-site-program"];
+    const program = site.triggers[0] as string;
+    expect(program).toMatch(/^hc-site-[0-9a-f]{8}$/);
+    expect(site.create).toContain("server unix:/srv/hc/run/current.sock");
+    expect(site.create).toContain("alias /srv/hc/current/static/;");
+    expect(site.create).toContain("server_name example.com;");
+    expect(site.create).toContain("client_max_body_size 10m;");
+    expect(site.create).toContain(`listen unix:/srv/hc/run/${program.slice(3)}.sock default_server;`);
+    expect(site.create).toContain("stopsignal=QUIT");
+    expect(c["hc-site-switch"].update).toContain(`SOCKET='/srv/hc/run/${program.slice(3)}.sock'`);
+    expect(c["hc-site-switch"].triggers).toEqual(["droplet-1"]);
   });
 });

@@ -41,11 +41,11 @@ describe("envFile", () => {
 
 describe("templates", () => {
   it("fills every placeholder and refuses missing or unused values", () => {
-    const vars = { APP: "hc", ROOT: "/srv/hc", LISTEN: "80", SERVER_NAME: "_", CLIENT_MAX_BODY_SIZE: "10m" };
-    expect(renderTemplate("nginx-site.conf", vars)).not.toMatch(/\{\{/);
+    const vars = { APP: "hc", ROOT: "/srv/hc", LISTEN: "80" };
+    expect(renderTemplate("nginx-front.conf", vars)).not.toMatch(/\{\{/);
     const { LISTEN: _omit, ...missing } = vars;
-    expect(() => renderTemplate("nginx-site.conf", missing)).toThrow("template nginx-site.conf: no value for {{LISTEN}}");
-    expect(() => renderTemplate("nginx-site.conf", { ...vars, EXTRA: "x" })).toThrow("template nginx-site.conf: unused values EXTRA");
+    expect(() => renderTemplate("nginx-front.conf", missing)).toThrow("template nginx-front.conf: no value for {{LISTEN}}");
+    expect(() => renderTemplate("nginx-front.conf", { ...vars, EXTRA: "x" })).toThrow("template nginx-front.conf: unused values EXTRA");
   });
 
   it("puts a script's title first and its inputs as quoted assignments", () => {

@@ -117,6 +117,8 @@ export interface ProbeSummary {
   failuresSample: FailureSample[];
   /** Requests per path spec ("METHOD /path"). */
   perPath: Record<string, number>;
+  /** Completed responses (any status) per BUCKET_MS of the run, by completion time: a stall shows as a run of zeros. */
+  completions: number[];
   clients: number;
   keepAliveClients: number;
   /** Wall-clock duration of the run (until the last in-flight request finished). */
@@ -141,6 +143,8 @@ export const DEFAULT_PATHS: readonly ProbePath[] = Object.freeze([
 ]);
 
 const FAILURE_SAMPLE_LIMIT = 20;
+/** Width of one `completions` bucket. */
+export const BUCKET_MS = 250;
 /** Only this much of a body is kept for the `release: X` fallback; the rest is drained. */
 const BODY_KEEP_BYTES = 64 * 1024;
 const RELEASE_IN_BODY = /(?:^|[^A-Za-z0-9_-])release:[ \t]*([A-Za-z0-9][A-Za-z0-9._:+-]*)/im;
@@ -406,6 +410,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
   const perPath: Record<string, number> = {};
   const failuresSample: FailureSample[] = [];
   const latencies = new SampleBuffer();
+  const completions: number[] = [];
   let requests = 0;
   let ok = 0;
   let failed = 0;
@@ -432,6 +437,9 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
     if (r.status !== undefined) {
       bump(statuses, String(r.status));
       latencies.push(r.ms);
+      const bucket = Math.floor(t / BUCKET_MS);
+      while (completions.length <= bucket) completions.push(0);
+      completions[bucket]!++;
       if (release !== undefined) {
         bump(releases, release);
         const w = releaseWindows[release];
@@ -510,6 +518,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
     failureWindow,
     failuresSample,
     perPath,
+    completions,
     clients,
     keepAliveClients,
     durationMs,
@@ -549,4 +558,15 @@ export async function requestOnce(
     });
   }
   return { status: r.status, body: r.body ?? "", headers: { ...(r.headers ?? {}) }, ms: round(r.ms) };
+}
+
+/** The longest run of buckets with no completed response between `fromMs` and `toMs` of a run, in ms. */
+export function longestStallMs(p: Pick<ProbeSummary, "completions">, fromMs: number, toMs: number): number {
+  let longest = 0;
+  let run = 0;
+  for (let b = Math.floor(fromMs / BUCKET_MS); b <= Math.floor(toMs / BUCKET_MS); b++) {
+    run = (p.completions[b] ?? 0) === 0 ? run + 1 : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest * BUCKET_MS;
 }

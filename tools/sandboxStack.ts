@@ -1,6 +1,6 @@
 // A Pulumi stack of this program that targets the local sandbox host: used by
 // `npm run demo` and the integration tests. It drives the real CLI.
-import { execFile } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { promisify } from "util";
@@ -108,6 +108,29 @@ export class SandboxStack {
     return { code, stdout, stderr, seconds: (Date.now() - started) / 1000 };
   }
 
+  /**
+   * Starts `pulumi ARGS` in a process group of its own, so that a test can
+   * interrupt it (SIGINT to the CLI) or kill it with everything it started
+   * (SIGKILL to the group), as a user's Ctrl-C or a power cut would.
+   */
+  startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
+    const started = Date.now();
+    const child = spawn("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
+      cwd: REPO,
+      env: this.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.on("data", (d) => (stdout += d));
+    child.stderr?.on("data", (d) => (stderr += d));
+    const done = new Promise<CliResult>((resolve) =>
+      child.on("close", (c, signal) => resolve({ code: c ?? (signal ? 128 : 1), stdout, stderr, seconds: (Date.now() - started) / 1000 })),
+    );
+    return { child, done };
+  }
+
   async mustCli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
     const r = await this.cli(args, opts);
     if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
@@ -162,7 +185,16 @@ export class SandboxStack {
   }
 
   up(extra: string[] = []): Promise<CliResult> {
-    return this.cli(["up", "--yes", "--skip-preview", "--config-file", this.configFile, ...extra]);
+    return this.cli(this.upArgs(extra));
+  }
+
+  upArgs(extra: string[] = []): string[] {
+    return ["up", "--yes", "--skip-preview", "--config-file", this.configFile, ...extra];
+  }
+
+  /** Sets a secret inside an object setting (e.g. secretEnv.NAME): the value goes on stdin. */
+  async setSecretPath(pathKey: string, value: string): Promise<void> {
+    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", "--path", `${PROJECT}:${pathKey}`], { input: value });
   }
 
   preview(extra: string[] = []): Promise<CliResult> {

@@ -6,3 +6,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hc.settings")
 
 application = get_wsgi_application()
+
+# A second name for the same app: the deploy tests change `app.wsgi` to it.
+app = application
