@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // A forgotten `.only` must fail the run, not silently skip the rest.
+    allowOnly: false,
     projects: [
       {
         test: {

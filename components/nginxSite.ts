@@ -68,6 +68,8 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
           APP: a.app,
           PROGRAM: program,
           NGINX_CONF: `${dir(program)}/nginx.conf`,
+          SOCKET: socketPath(a.app, program),
+          CHECK_SOCKET: checkSocket(program),
           STOP_WAIT: SITE_SHUTDOWN_TIMEOUT + 10,
           LOG: programLog(a.app, program),
         }),

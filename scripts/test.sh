@@ -18,12 +18,12 @@ echo "== shellcheck"
 shellcheck templates/*.sh scripts/*.sh tools/*.sh
 
 echo "== unit tests"
-status=0
-npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json" || status=1
+unit=0
+npx vitest run --project unit --reporter=default --reporter=json --outputFile="$results/unit.json" || unit=$?
 
 echo "== integration tests (real Pulumi engine, sandbox host)"
-npx vitest run --project integration --reporter=default --reporter=json --outputFile="$results/integration.json" || status=1
+integration=0
+npx vitest run --project integration --reporter=default --reporter=json --outputFile="$results/integration.json" || integration=$?
 
-# One closing line that any CI can read.
-npx tsx tools/testSummary.ts "$results/unit.json" "$results/integration.json"
-exit "$status"
+# One closing line that any CI can read; exits non-zero unless all passed.
+npx tsx tools/testSummary.ts "$results/unit.json:$unit" "$results/integration.json:$integration"

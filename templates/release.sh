@@ -83,7 +83,8 @@ main() {
   else
     log "already on the host"
   fi
-  rm -f "$ARCHIVE"
+  # The upload stays until prune removes it (after an hour): a retry may
+  # have uploaded it again while an interrupted run still held the lock.
   write_settings
   if [[ ! -f $RELEASE_DIR/.complete ]]; then
     install -d -m 755 -o "$APP" -g "$APP" "$RELEASE_DIR/static"

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { HealthCheck, Job } from "../components/config-types";
 import { defineWebProgram, WebProgramInputs } from "../components/gunicornService";
 import { hostCommandProvider } from "../components/hostCommand";
+import { defineSiteProgram, renderFrontDoor } from "../components/nginxSite";
 import { DefinedProgram } from "../components/supervisorProgram";
 import { defineJobProgram } from "../components/worker";
 
@@ -84,4 +85,35 @@ it("settings a program does not use leave it unchanged", async () => {
   }
   const webBefore = web(base);
   expect(web({ ...base, job: { ...job, command: "other" } }).program).toBe(webBefore.program);
+});
+
+describe("site program", () => {
+  const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m" };
+  const define = (s: typeof site, hostId = "droplet-1") => defineSiteProgram({ app: "hc", site: s, hostId });
+
+  it.each([
+    ["site.serverName", { serverName: "www.example.com" }, true],
+    ["site.clientMaxBodySize", { clientMaxBodySize: "20m" }, true],
+    // Where the site listens is the front door's, not the site program's.
+    ["site.listen", { listen: "8080" }, false],
+  ])("%s: replaced exactly when its name changes", async (_setting, change, replaced) => {
+    const [before, after] = [define(site), define({ ...site, ...change })];
+    expect(before.program !== after.program).toBe(replaced);
+    const diff = await hostCommandProvider.diff!("id", commandInputs(before), commandInputs(after));
+    expect((diff.replaces ?? []).length > 0).toBe(replaced);
+    expect(diff.changes).toBe(replaced);
+  });
+
+  it("is named app-site-digest, with its own socket and files", () => {
+    const d = define(site);
+    expect(d.program).toMatch(/^hc-site-[0-9a-f]{8}$/);
+    expect(d.socket).toBe(`/srv/hc/run/${d.program.slice(3)}.sock`);
+    expect(d.stop).toContain(`DIR='/srv/hc/site/${d.program}'`);
+    expect(define(site, "droplet-2").program).not.toBe(d.program);
+  });
+
+  it("the front door changes only with where it listens", () => {
+    expect(renderFrontDoor("hc", site)).toBe(renderFrontDoor("hc", { ...site, serverName: "x.org", clientMaxBodySize: "1g" }));
+    expect(renderFrontDoor("hc", site)).not.toBe(renderFrontDoor("hc", { ...site, listen: "8080" }));
+  });
 });

@@ -8,7 +8,7 @@ export interface DeployUnderLoadResult {
   up: CliResult;
   probe: ProbeSummary;
   /** The long request started before the deploy; null when it was not asked for. */
-  slow: { status: number; ms: number; release?: string } | { error: string } | null;
+  slow: { status: number; ms: number; release?: string; startedAt: number; endedAt: number } | { error: string } | null;
   /** ms from the probe's start at which `pulumi up` began and ended. */
   upStartMs: number;
   upEndMs: number;
@@ -35,10 +35,11 @@ export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOpt
   await sleep(margin);
 
   const slowSeconds = o.slowSeconds ?? 15;
+  const slowStartedAt = Date.now();
   const slow =
     slowSeconds > 0
       ? requestOnce(`${o.url}/slow/?seconds=${slowSeconds}`, { timeoutMs: (slowSeconds + 60) * 1000 }).then(
-          (r) => ({ status: r.status, ms: r.ms, release: String(r.headers["x-release"] ?? "") }),
+          (r) => ({ status: r.status, ms: r.ms, release: String(r.headers["x-release"] ?? ""), startedAt: slowStartedAt, endedAt: Date.now() }),
           (e: Error) => ({ error: e.message }),
         )
       : Promise.resolve(null);

@@ -152,6 +152,26 @@ describe("each setting changed alone: preview shows exactly its steps, up drops 
   }
 });
 
+describe("the host lock", () => {
+  test("a deploy waits while another holds the app's lock on the host, then succeeds", async () => {
+    // Stands for a second stack, or a step orphaned by a dropped connection, changing the host
+    // for 20 s; it notes when it let go.
+    await onHost(
+      "rm -f /tmp/lock-released; setsid bash -c 'exec 8<>/run/lock/djangozd-hc.lock; flock 8; echo \"another deploy (test)\" >/run/lock/djangozd-hc.lock; sleep 20; date +%s >/tmp/lock-released' </dev/null >/dev/null 2>&1 & sleep 0.5",
+    );
+    app.workers = 2;
+    apply();
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const web = (await programs()).find((p) => p.startsWith("hc-web-"))!.split(" ")[0];
+    // The new program's config was written (under the lock) only after the holder let go.
+    const [released, written] = (await onHost(`cat /tmp/lock-released; stat -c %Y /etc/supervisor/conf.d/${web}.conf`)).trim().split("\n").map(Number);
+    expect(written).toBeGreaterThanOrEqual(released);
+    await serves();
+    await expectOneProgramPerRole();
+  });
+});
+
 describe("the host restarts", () => {
   test("after a power cut the app serves by itself, and refresh and preview find nothing to change", async () => {
     await stopSandbox(place);

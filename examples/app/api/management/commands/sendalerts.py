@@ -34,6 +34,13 @@ def write_heartbeat(path):
 class Command(BaseCommand):
     help = "Mark checks up or down, every 2 seconds, until SIGTERM."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--heartbeat-file",
+            default=os.environ.get("WORKER_HEARTBEAT_FILE"),
+            help="write '<release> <time>' here after every pass (default: $WORKER_HEARTBEAT_FILE)",
+        )
+
     def handle(self, *args, **options):
         stop = threading.Event()
 
@@ -44,7 +51,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
 
-        heartbeat = os.environ.get("WORKER_HEARTBEAT_FILE")
+        heartbeat = options["heartbeat_file"]
         logger.info("started release=%s pid=%d", settings.RELEASE_ID, os.getpid())
 
         while not stop.is_set():
