@@ -4,10 +4,11 @@
 // registration that rejects with "Channel has been shut down" or UNAVAILABLE
 // as an unhandled exception with a stack trace, "Error while signaling
 // shutdown", and "N promises were still active". None of it says anything
-// the engine has not already reported, so it is dropped here: those errors
-// are not passed to the SDK's handlers, and when the engine no longer answers
-// at exit, the SDK's exit steps are skipped. Every other error goes to the
-// SDK unchanged, and a run that ends this way still exits non-zero.
+// the engine has not already reported, so it is dropped here:
+//  - those errors are not passed to the SDK's handlers (every other error is);
+//  - at exit, the program tells the engine it is done as the SDK would, and
+//    when the engine is gone, exits non-zero quietly instead of printing.
+// A run that ends this way still exits non-zero, so nothing takes it for a success.
 import * as pulumi from "@pulumi/pulumi";
 
 type Handler = (...args: unknown[]) => void;
@@ -17,48 +18,50 @@ const events = process as unknown as {
   on(event: string, handler: Handler): void;
 };
 
+const GRPC_UNIMPLEMENTED = 12;
+const GRPC_UNAVAILABLE = 14;
+
 function engineGone(err: unknown): boolean {
   const e = err as { message?: unknown; code?: unknown } | undefined;
   const message = typeof e?.message === "string" ? e.message : "";
-  return message.includes("Channel has been shut down") || (e?.code === 14 && /UNAVAILABLE/.test(message));
+  return message.includes("Channel has been shut down") || e?.code === GRPC_UNAVAILABLE;
 }
 
-/** Resolves false when the engine's resource monitor no longer accepts a connection. */
-function engineAnswers(): Promise<boolean> {
-  const monitor = pulumi.runtime.getMonitor() as { waitForReady?: (deadline: Date, cb: (err?: Error) => void) => void } | undefined;
-  if (!monitor?.waitForReady) return Promise.resolve(true);
-  return new Promise((resolve) => monitor.waitForReady!(new Date(Date.now() + 2000), (err) => resolve(!err)));
-}
-
-function wrap(event: string, wrapper: (sdkHandlers: Handler[]) => Handler) {
+let otherErrors = false;
+for (const event of ["uncaughtException", "unhandledRejection"]) {
   const sdkHandlers = events.listeners(event);
   events.removeAllListeners(event);
-  events.on(event, wrapper(sdkHandlers));
-}
-
-for (const event of ["uncaughtException", "unhandledRejection"]) {
-  wrap(event, (sdkHandlers) => (err: unknown, ...rest: unknown[]) => {
+  events.on(event, (err: unknown, ...rest: unknown[]) => {
     if (engineGone(err)) {
       process.exitCode = 1;
       return;
     }
+    otherErrors = true;
     for (const handler of sdkHandlers) handler(err, ...rest);
   });
 }
 
-// At exit the SDK signals the engine and reports leaked promises; first make sure it is there.
-let checked: "no" | "checking" | "answers" | "gone" = "no";
-wrap("beforeExit", (sdkHandlers) => (code: unknown) => {
-  if (checked === "no" && code === 0) {
-    checked = "checking";
-    void engineAnswers().then((answers) => {
-      checked = answers ? "answers" : "gone";
-      if (!answers) process.exitCode = 1;
-    });
+// The SDK's exit step: once the program has nothing left to do, tell the engine it may finish
+// (and run delete hooks). Only after a clean run, as the SDK does: a program that failed must
+// never let the engine take its missing registrations for deletions.
+const sdkBeforeExit = events.listeners("beforeExit");
+events.removeAllListeners("beforeExit");
+let signaled = false;
+events.on("beforeExit", (code: unknown) => {
+  if (signaled || otherErrors || code !== 0) {
+    if (otherErrors) for (const handler of sdkBeforeExit) handler(code);
     return;
   }
-  if (checked === "checking" || checked === "gone") return;
-  for (const handler of sdkHandlers) handler(code);
+  signaled = true;
+  const monitor = pulumi.runtime.getMonitor() as
+    | { signalAndWaitForShutdown?: (req: unknown, cb: (err: { code?: number } | null) => void) => void }
+    | undefined;
+  if (!monitor?.signalAndWaitForShutdown) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };
+  monitor.signalAndWaitForShutdown(new Empty(), (err) => {
+    if (err && err.code !== GRPC_UNIMPLEMENTED) process.exitCode = 1; // the engine already said why
+  });
 });
 
 export {};

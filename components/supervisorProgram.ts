@@ -50,22 +50,34 @@ export interface SupervisorProgramArgs {
   timeoutSeconds: number;
 }
 
+/** The HostCommand inputs of a defined program (pure: the tests diff them). */
+export function programCommand(p: DefinedProgram, timeoutSeconds: number) {
+  return {
+    create: p.start,
+    // Nothing that defines the program changes in place (that is a new
+    // name); an update only repairs: start it again if it stopped.
+    update: p.start,
+    delete: p.stop,
+    check: p.check,
+    triggers: [p.program, p.hostId],
+    timeoutSeconds,
+  };
+}
+
 export function supervisorProgram(name: string, args: SupervisorProgramArgs, opts: pulumi.CustomResourceOptions) {
-  const p = args.program;
+  const c = args.program.apply((p) => programCommand(p, args.timeoutSeconds));
   const command = new HostCommand(
     name,
     {
       connection: args.connection,
-      create: p.start,
-      // Nothing that defines the program changes in place (that is a new
-      // name); an update only repairs: start it again if it stopped.
-      update: p.start,
-      delete: p.stop,
-      check: p.check,
-      triggers: [p.program, p.hostId],
-      timeoutSeconds: args.timeoutSeconds,
+      create: c.create,
+      update: c.update,
+      delete: c.delete,
+      check: c.check,
+      triggers: c.triggers,
+      timeoutSeconds: c.timeoutSeconds,
     },
     opts,
   );
-  return { command, program: pulumi.all([command.id, p.program]).apply(([, name]) => name) };
+  return { command, program: pulumi.all([command.id, args.program]).apply(([, p]) => p.program) };
 }

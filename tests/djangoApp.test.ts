@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { AppConfig } from "../components/config-types";
 import { makeAppVariant } from "../tools/appVariants";
-import { APP_COMMANDS_WITH_ONE_JOB, isSecret, unwrap } from "./fixtures/programMocks";
+import { APP_COMMANDS_WITH_ONE_JOB, isSecret, settled, unwrap } from "./fixtures/programMocks";
 
 interface Registered {
   type: string;
@@ -67,9 +67,8 @@ beforeAll(async () => {
     secretEnv: pulumi.secret({ SENTRY_DSN: "https://unit-test-dsn" }),
   });
   releaseId = await value(deployed.releaseId);
-  // Let every apply settle before reading the registrations.
   await value(deployed.workers);
-  await new Promise((r) => setTimeout(r, 200));
+  await settled();
 });
 
 describe("DjangoApp", () => {

@@ -224,10 +224,14 @@ describe("Droplet component", () => {
   it("a given host key pair is used as is", async () => {
     const pair = ed25519HostKey(Buffer.alloc(32, 42));
     const c = new Droplet("given", { host: dropletHost(), appName: "hc", hostKey: pair });
-    expect(await value(c.hostKey)).toBe(pair.publicKey);
+    const pinned = await value(c.hostKey);
     await value(c.firewall.urn);
     const droplet = registered.find((r) => r.name === "given-droplet")!;
-    expect(droplet.inputs.userData).toEqual({ ...SECRET_SIG, value: renderCloudInit(pair) });
+    // The key every connection pins is the one cloud-init installs on the droplet.
+    expect(droplet.inputs.userData[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
+    const cloudInit = YAML.parse(droplet.inputs.userData.value);
+    expect(cloudInit.ssh_keys.ed25519_public).toBe(pinned);
+    expect(cloudInit.ssh_keys.ed25519_private.trim()).toBe(pair.privateKey.trim());
   });
 });
 

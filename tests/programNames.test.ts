@@ -9,7 +9,7 @@ import type { HealthCheck, Job } from "../components/config-types";
 import { defineWebProgram, WebProgramInputs } from "../components/gunicornService";
 import { hostCommandProvider } from "../components/hostCommand";
 import { defineSiteProgram, renderFrontDoor } from "../components/nginxSite";
-import { DefinedProgram } from "../components/supervisorProgram";
+import { DefinedProgram, programCommand } from "../components/supervisorProgram";
 import { defineJobProgram } from "../components/worker";
 
 const connection = { host: "203.0.113.10", port: 22, user: "root", privateKey: "k", hostKey: "ssh-ed25519 AAAA" };
@@ -29,34 +29,36 @@ const base = {
 type Inputs = typeof base;
 
 /** What SupervisorProgram registers for a definition. */
-const commandInputs = (d: DefinedProgram) => ({ connection, create: d.start, update: d.start, delete: d.stop, check: d.check, triggers: [d.program, d.hostId] });
+const commandInputs = (d: DefinedProgram) => ({ connection, ...programCommand(d, 120) });
 const web = (i: Inputs) => defineWebProgram(i as WebProgramInputs);
 const worker = (i: Inputs) => defineJobProgram(i);
 
-const changes: Array<[string, Partial<Inputs>]> = [
-  ["app.workers", { workers: 2 }],
-  ["app.wsgi", { wsgi: "hc.asgi_compat:application" }],
-  ["app.healthCheck.path", { healthCheck: { ...healthCheck, path: "/health/" } }],
-  ["app.healthCheck.expectStatus", { healthCheck: { ...healthCheck, expectStatus: 204 } }],
-  ["app.healthCheck.expectText", { healthCheck: { ...healthCheck, expectText: undefined } }],
-  ["app.healthCheck.timeoutSeconds", { healthCheck: { ...healthCheck, timeoutSeconds: 90 } }],
-  ["app.jobs[].command", { job: { ...job, command: "python manage.py sendalerts --fast" } }],
-  ["app.jobs[].singleton", { job: { ...job, singleton: true } }],
-  ["a new release (source, requirements, python, env, secrets, manage)", { releaseId: "bbbbbbbbbbbb", releaseDir: "/srv/hc/releases/bbbbbbbbbbbb" }],
-  ["the host", { hostId: "droplet-2" }],
+// Each setting, and whether it must give the web program and the job program a new one.
+const changes: Array<[string, Partial<Inputs>, { web: boolean; job: boolean }]> = [
+  ["app.workers", { workers: 2 }, { web: true, job: false }],
+  ["app.wsgi", { wsgi: "hc.asgi_compat:application" }, { web: true, job: false }],
+  ["app.healthCheck.path", { healthCheck: { ...healthCheck, path: "/health/" } }, { web: true, job: false }],
+  ["app.healthCheck.expectStatus", { healthCheck: { ...healthCheck, expectStatus: 204 } }, { web: true, job: false }],
+  ["app.healthCheck.expectText", { healthCheck: { ...healthCheck, expectText: undefined } }, { web: true, job: false }],
+  ["app.healthCheck.timeoutSeconds", { healthCheck: { ...healthCheck, timeoutSeconds: 90 } }, { web: true, job: false }],
+  ["app.jobs[].command", { job: { ...job, command: "python manage.py sendalerts --fast" } }, { web: false, job: true }],
+  // Singleton changes the order of stop and start, not the program.
+  ["app.jobs[].singleton", { job: { ...job, singleton: true } }, { web: false, job: false }],
+  ["a new release (source, requirements, python, env, secrets, manage)", { releaseId: "bbbbbbbbbbbb", releaseDir: "/srv/hc/releases/bbbbbbbbbbbb" }, { web: true, job: true }],
+  ["the host", { hostId: "droplet-2" }, { web: true, job: true }],
 ];
 
 describe.each([
-  ["web program", web],
-  ["job program", worker],
-])("%s", (_kind, define) => {
-  it.each(changes)("%s: replaced exactly when its name changes", async (_setting, change) => {
+  ["web" as const, web],
+  ["job" as const, worker],
+])("%s program", (kind, define) => {
+  it.each(changes)("%s: a new program (new name) exactly when it must", async (_setting, change, expected) => {
     const [before, after] = [define(base), define({ ...base, ...change })];
+    expect(before.program !== after.program).toBe(expected[kind]);
     const diff = await hostCommandProvider.diff!("id", commandInputs(before), commandInputs(after));
-    const replaced = (diff.replaces ?? []).length > 0;
-    expect(replaced).toBe(before.program !== after.program);
-    // No in-place change of a live program: any other difference is a replacement too.
-    if (!replaced) expect(diff.changes).toBe(false);
+    // Replaced exactly when renamed, and never changed in place.
+    expect((diff.replaces ?? []).length > 0).toBe(expected[kind]);
+    expect(diff.changes).toBe(expected[kind]);
   });
 
   it("is named app-role-release-digest and keeps the name for the same definition", () => {
@@ -68,23 +70,20 @@ describe.each([
   });
 });
 
+it("the web program runs what it was given", () => {
+  const d = web({ ...base, workers: 7, wsgi: "proj.wsgi:app" });
+  expect(d.start).toContain("--workers 7 ");
+  expect(d.start).toMatch(/ proj\.wsgi:app\n/);
+  expect(worker({ ...base, job: { ...job, command: "python manage.py rqworker high" } }).start).toContain(
+    "/srv/hc/bin/release-exec /srv/hc/releases/aaaaaaaaaaaa python manage.py rqworker high\n",
+  );
+});
+
 it("a web program's socket is its own", () => {
   const [a, b] = [web(base), web({ ...base, workers: 4 })];
   expect(a.socket).toBe(`/srv/hc/run/${a.program.slice("hc-".length)}.sock`);
   expect(a.socket).not.toBe(b.socket);
   expect(a.start).toContain(`--bind unix:${a.socket} `);
-});
-
-it("settings a program does not use leave it unchanged", async () => {
-  // The job's definition does not include the web program's settings, and vice versa.
-  const jobBefore = worker(base);
-  for (const change of [{ workers: 9 }, { wsgi: "x.wsgi:app" }, { healthCheck: { ...healthCheck, path: "/x/" } }]) {
-    const after = worker({ ...base, ...change });
-    expect(after.program).toBe(jobBefore.program);
-    expect((await hostCommandProvider.diff!("id", commandInputs(jobBefore), commandInputs(after))).changes).toBe(false);
-  }
-  const webBefore = web(base);
-  expect(web({ ...base, job: { ...job, command: "other" } }).program).toBe(webBefore.program);
 });
 
 describe("site program", () => {

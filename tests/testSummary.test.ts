@@ -13,14 +13,15 @@ function report(name: string, r: object): string {
 }
 function summary(...args: string[]): { out: string; code: number } {
   try {
-    return { out: execFileSync("npx", ["tsx", "tools/testSummary.ts", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }), code: 0 };
+    const out = execFileSync(process.execPath, ["--import", "tsx", "tools/testSummary.ts", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    return { out, code: 0 };
   } catch (e: any) {
     return { out: e.stdout, code: e.status };
   }
 }
 const ok = { numPassedTests: 3, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 3, testResults: [{ status: "passed", assertionResults: [] }] };
 
-describe("testSummary", () => {
+describe("testSummary", { timeout: 30_000 }, () => {
   it("passes only when everything passed and the runner exited 0", () => {
     expect(summary(`${report("ok.json", ok)}:0`)).toEqual({ out: "3 passed, 0 failed\n", code: 0 });
   });

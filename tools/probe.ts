@@ -55,9 +55,9 @@ export interface ProbeOptions {
 }
 
 export interface ReleaseWindow {
-  /** First time (ms since probe start, at response completion) this release answered. */
+  /** For releases: when the first request it answered was sent (ms since probe start); for failures: when the first was recorded. */
   firstMs: number;
-  /** Last time (ms since probe start, at response completion) this release answered. */
+  /** For releases: when the last request it answered was sent; for failures: when the last was recorded. */
   lastMs: number;
 }
 
@@ -430,7 +430,9 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
   if (opts.signal?.aborted) stop();
   opts.signal?.addEventListener("abort", stop, { once: true });
 
-  const record = (target: (typeof targets)[number], r: RawResult): void => {
+  // Release windows use the time each request was sent: a response that completes late says
+  // nothing about when the release took it.
+  const record = (target: (typeof targets)[number], r: RawResult, sentMs: number): void => {
     const t = now();
     const release = r.status !== undefined ? releaseOf(r.headers, r.body) : undefined;
     let failure: FailureSample | undefined;
@@ -443,8 +445,10 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
       if (release !== undefined) {
         bump(releases, release);
         const w = releaseWindows[release];
-        if (w) w.lastMs = t;
-        else releaseWindows[release] = { firstMs: t, lastMs: t };
+        if (w) {
+          w.firstMs = Math.min(w.firstMs, sentMs);
+          w.lastMs = Math.max(w.lastMs, sentMs);
+        } else releaseWindows[release] = { firstMs: sentMs, lastMs: sentMs };
       } else {
         noRelease++;
       }
@@ -481,6 +485,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
       requests++;
       const target = pick();
       bump(perPath, target.key);
+      const sentMs = now();
       const r = await send(target.url, {
         method: target.spec.method,
         body: target.spec.body,
@@ -490,7 +495,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
         headers: baseHeaders,
         keepBody: "release",
       });
-      record(target, r);
+      record(target, r, sentMs);
     }
   };
 

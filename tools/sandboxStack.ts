@@ -211,6 +211,8 @@ export class SandboxStack {
   }
 
   async remove(): Promise<void> {
+    // A run killed earlier (an interrupted test) may have left the stack locked.
+    await this.cli(["cancel", "--yes"]);
     await this.cli(["stack", "rm", "--yes", "--force"]);
     fs.rmSync(this.configFile, { force: true });
   }
