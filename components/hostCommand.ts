@@ -60,7 +60,8 @@ interface State extends Inputs {
 const KEPT_OUTPUT_CHARS = 4000;
 // How long a script waits for the app's host lock (templates/prelude.sh)
 // before it fails, on top of its own time: another step may hold it.
-export const LOCK_WAIT_SECONDS = 600;
+// Longer than any one step may take (a release build: 1200 s).
+export const LOCK_WAIT_SECONDS = 1500;
 
 async function run(inputs: Inputs, script: string) {
   const timeout = (inputs.timeoutSeconds ?? 900) + LOCK_WAIT_SECONDS;

@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "./config-types";
 import { HostCommand } from "./hostCommand";
-import { appRoot, programLog, siteProgramDir, socketPath } from "./paths";
+import { appRoot, programLog, siteLink, siteProgramDir } from "./paths";
 import { renderScript, renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
@@ -34,24 +34,34 @@ export interface NginxSiteArgs {
 
 /** The system nginx's site: the front door, which only knows where to listen. */
 export function renderFrontDoor(app: string, site: SiteConfig): string {
-  return renderTemplate("nginx-front.conf", { APP: app, ROOT: appRoot(app), LISTEN: site.listen });
+  return renderTemplate("nginx-front.conf", { APP: app, SITE_LINK: siteLink(app), LISTEN: site.listen });
 }
+
+// With server names set, a request for any other name gets 421 Misdirected Request
+// (not forwarded to Django: no Host header poisoning).
+const CATCH_ALL = (socket: string) => `    server {
+        listen unix:${socket} default_server;
+        return 421;
+    }
+`;
 
 /** The site program's name, socket and scripts (pure). */
 export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: string }) {
   const dir = (program: string) => siteProgramDir(a.app, program);
-  const name = (program: string) => program.slice(a.app.length + 1);
-  const checkSocket = (program: string) => `${appRoot(a.app)}/run/${name(program)}.check.sock`;
+  const socket = (program: string) => `${dir(program)}/nginx.sock`;
+  const checkSocket = (program: string) => `${dir(program)}/check.sock`;
+  const anyName = a.site.serverName === "_";
   const nginxConf = (program: string) =>
     renderTemplate("nginx-site.conf", {
       APP: a.app,
       PROGRAM: program,
-      NAME: name(program),
       ROOT: appRoot(a.app),
-      TEMP: dir(program),
+      DIR: dir(program),
       SHUTDOWN_TIMEOUT: SITE_SHUTDOWN_TIMEOUT,
       CHECK_SOCKET: checkSocket(program),
-      SOCKET: socketPath(a.app, program),
+      SOCKET: socket(program),
+      CATCH_ALL: anyName ? "" : CATCH_ALL(socket(program)),
+      DEFAULT: anyName ? " default_server" : "",
       SERVER_NAME: a.site.serverName,
       CLIENT_MAX_BODY_SIZE: a.site.clientMaxBodySize,
     });
@@ -68,7 +78,7 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
           APP: a.app,
           PROGRAM: program,
           NGINX_CONF: `${dir(program)}/nginx.conf`,
-          SOCKET: socketPath(a.app, program),
+          SOCKET: socket(program),
           CHECK_SOCKET: checkSocket(program),
           STOP_WAIT: SITE_SHUTDOWN_TIMEOUT + 10,
           LOG: programLog(a.app, program),
@@ -85,9 +95,9 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
         EXPECT_STATUS: 204,
         EXPECT_TEXT: "",
       }),
-    checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: socketPath(a.app, program) }),
+    checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: socket(program) }),
   });
-  return { ...defined, socket: socketPath(a.app, defined.program) };
+  return { ...defined, socket: socket(defined.program) };
 }
 
 export class NginxSite extends pulumi.ComponentResource {
@@ -104,7 +114,7 @@ export class NginxSite extends pulumi.ComponentResource {
       { connection: args.connection, program: defined, timeoutSeconds: 30 + SITE_SHUTDOWN_TIMEOUT + 60 },
       { parent: this },
     );
-    const siteSocket = pulumi.all([program.program, defined]).apply(([, d]) => ({ APP: args.app, SOCKET: d.socket }));
+    const siteSocket = pulumi.all([program.program, defined]).apply(([, d]) => ({ APP: args.app, SOCKET: d.socket, LINK: siteLink(args.app) }));
     const siteSwitch = new HostCommand(
       `${name}-switch`,
       {

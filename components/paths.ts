@@ -22,9 +22,14 @@ export function programName(app: string, role: string, releaseId: string | undef
   return releaseId ? `${app}-${role}-${releaseId}-${variant}` : `${app}-${role}-${variant}`;
 }
 
-/** Where the site program keeps its nginx config and temporary files. */
+/** Where the site program keeps its nginx config, pid, sockets and temporary files (root only). */
 export function siteProgramDir(app: string, program: string): string {
   return `${appRoot(app)}/site/${program}`;
+}
+
+/** The front door's upstream: a link to the live site program's socket. */
+export function siteLink(app: string): string {
+  return `${appRoot(app)}/site/live.sock`;
 }
 
 /** The web program's own socket: unique per program, because gunicorn deletes whatever is at its path. */

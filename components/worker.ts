@@ -49,6 +49,7 @@ export function defineJobProgram(a: { app: string; job: Job; releaseId: string; 
         CONF: conf(program),
         LOG: programLog(a.app, program),
         TIMEOUT: START_TIMEOUT,
+        EXCLUSIVE: a.job.singleton ? `${a.app}-${a.job.name}-` : "",
       }),
     checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: "" }),
   });

@@ -105,7 +105,8 @@ setup_web() {
 
 main() {
   take_host_lock
-  install_packages
+  # Package scripts may start daemons (on hosts without systemd): they must not inherit the lock.
+  install_packages 8>&-
   prepare_layout
   if [[ $DB_LOCAL == 1 ]]; then setup_postgres; fi
   setup_web

@@ -8,8 +8,10 @@
 # script orphaned by a dropped SSH connection all wait here instead of racing.
 # The lock is held until the script exits; daemons started meanwhile must not
 # inherit it (see start_service).
-LOCK_FILE=/run/lock/djangozd-$APP.lock
+# In a directory only root may enter: nobody else can hold or replace it.
+LOCK_FILE=/run/djangozd/$APP.lock
 take_host_lock() {
+  install -d -m 700 /run/djangozd
   exec 8<>"$LOCK_FILE"
   if ! flock -n 8; then
     echo "waiting for the host lock of $APP, held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2

@@ -13,11 +13,13 @@
 # SOCKET, CHECK_PATH, CHECK_HOST, EXPECT_STATUS, EXPECT_TEXT (may be empty);
 # for a program with files of its own (the site program): DIR (created here,
 # removed with the program), FILE and FILE_CONTENT (written first), TEST (a
-# command that must accept FILE before the program is added).
+# command that must accept FILE before the program is added); for a singleton
+# job: EXCLUSIVE, the name prefix of the job's programs (others are stopped first).
 set -euo pipefail
 : "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}"
 SOCKET=${SOCKET:-}
 DIR=${DIR:-}
+EXCLUSIVE=${EXCLUSIVE:-}
 
 conf_file=/etc/supervisor/conf.d/$PROGRAM.conf
 # Written once the program first passed its check: from then on a failed
@@ -52,6 +54,20 @@ remove_program() {
   supervisorctl remove "$PROGRAM" >/dev/null 2>&1 || true
   rm -f "$conf_file"
   [[ -z $DIR ]] || rm -rf "$DIR"
+}
+
+# A singleton job never runs twice: any other program of the job (one a
+# killed deploy left behind included) stops before this one starts.
+stop_others() {
+  [[ -n $EXCLUSIVE ]] || return 0
+  local other
+  for other in $(supervisorctl avail 2>/dev/null | awk '{print $1}'); do
+    [[ $other =~ ^${EXCLUSIVE}[0-9a-f]{12}-[0-9a-f]{8}$ && $other != "$PROGRAM" ]] || continue
+    echo "stopping $other first: only one may run" >&2
+    supervisorctl stop "$other" >&2 || true
+    supervisorctl remove "$other" >&2 || true
+    rm -f "/etc/supervisor/conf.d/$other.conf" "/etc/supervisor/conf.d/.$other.healthy"
+  done
 }
 
 write_files() {
@@ -90,9 +106,10 @@ give_up() {
 }
 
 main() {
+  take_host_lock
   trap on_exit EXIT
   trap 'exit 143' TERM HUP INT
-  take_host_lock
+  stop_others
   write_files
   printf '%s\n' "$CONF" >"$conf_file.new"
   mv -f "$conf_file.new" "$conf_file"

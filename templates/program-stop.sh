@@ -12,7 +12,12 @@ set -euo pipefail
 
 conf_file=/etc/supervisor/conf.d/$PROGRAM.conf
 
-known() { supervisorctl status "$PROGRAM" 2>&1 | grep -qv "no such process"; }
+# Known to supervisord in any state (status exits non-zero for STOPPED, EXITED, FATAL...).
+known() {
+  local out
+  out=$(supervisorctl status "$PROGRAM" 2>&1 || true)
+  [[ $out != *"no such process"* ]]
+}
 
 main() {
   take_host_lock

@@ -47,8 +47,9 @@ build_venv() {
     exit 1
   }
   cp "$RELEASE_DIR/requirements.txt" "$partial/.requirements.txt"
-  # The venv's scripts carry its path in their #! lines: rewrite them to the final one.
-  grep -rlF -- "$partial" "$partial/bin" | xargs -r sed -i "s|$partial|$VENV_DIR|g"
+  # The venv's files carry its path (#! lines, activate scripts, editable installs' .pth and
+  # .egg-link files): rewrite it to the final one in every text file.
+  grep -rlIF -- "$partial" "$partial" | xargs -r sed -i "s|$partial|$VENV_DIR|g"
   touch "$partial/.complete"
   mv -T "$partial" "$VENV_DIR"
 }
@@ -82,6 +83,8 @@ main() {
     build_venv
   else
     log "already on the host"
+    # Its venv may have been removed since (drift): build it again.
+    build_venv
   fi
   # The upload stays until prune removes it (after an hour): a retry may
   # have uploaded it again while an interrupted run still held the lock.

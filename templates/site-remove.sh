@@ -4,6 +4,6 @@
 set -euo pipefail
 
 take_host_lock
-rm -f "/etc/nginx/sites-enabled/$APP.conf" "/etc/nginx/sites-available/$APP.conf"
+rm -f "/etc/nginx/sites-enabled/$APP.conf" "/etc/nginx/sites-available/$APP.conf" "/etc/nginx/sites-available/.$APP.conf.loaded"
 nginx -t -q
 reload_service nginx

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check that the front door still goes to the deployed site program (pulumi refresh)
-# Inputs: APP, SOCKET.
+# Inputs: APP, SOCKET, LINK.
 set -euo pipefail
-: "${SOCKET:?}"
+: "${SOCKET:?}" "${LINK:?}"
 
-[[ $(readlink "/srv/$APP/run/site.sock") == "$SOCKET" ]] || { echo "/srv/$APP/run/site.sock does not point at $SOCKET"; exit 1; }
+[[ $(readlink "$LINK") == "$SOCKET" ]] || { echo "$LINK does not point at $SOCKET"; exit 1; }

@@ -4,13 +4,12 @@
 # The front door's upstream is a stable symlink, resolved for every new
 # connection to it: renaming a new link over it moves the next request to the
 # new site program, with no reload of the system nginx.
-# Inputs: APP, SOCKET (the site program's socket).
+# Inputs: APP, SOCKET (the site program's socket), LINK (the front door's upstream).
 set -euo pipefail
-: "${SOCKET:?}"
+: "${SOCKET:?}" "${LINK:?}"
 
-run=/srv/$APP/run
 take_host_lock
 [[ -S $SOCKET ]] || { echo "socket $SOCKET does not exist: is the site program running?" >&2; exit 1; }
-ln -sfn "$SOCKET" "$run/site.sock.new"
-mv -T "$run/site.sock.new" "$run/site.sock"
-echo "the front door now goes to $(basename "$SOCKET" .sock)" >&2
+ln -sfn "$SOCKET" "$LINK.new"
+mv -T "$LINK.new" "$LINK"
+echo "the front door now goes to $(basename "$(dirname "$SOCKET")")" >&2

@@ -10,10 +10,14 @@ set -euo pipefail
 
 site_file=/etc/nginx/sites-available/$APP.conf
 enabled=/etc/nginx/sites-enabled/$APP.conf
+# The digest of the config nginx last loaded: a run interrupted between the
+# move and the reload leaves the file new but not loaded, and must reload.
+loaded=/etc/nginx/sites-available/.$APP.conf.loaded
+digest=$(printf '%s\n' "$SITE" | sha256sum | cut -d' ' -f1)
 
 main() {
   take_host_lock
-  if [[ -f $site_file ]] && [[ $(cat "$site_file") == "$(printf '%s\n' "$SITE")" ]] && [[ -L $enabled ]]; then
+  if [[ -L $enabled ]] && [[ $(cat "$loaded" 2>/dev/null) == "$digest" ]] && [[ $(cat "$site_file") == "$(printf '%s\n' "$SITE")" ]]; then
     start_service nginx
     echo "nginx site unchanged" >&2
     return
@@ -31,6 +35,7 @@ main() {
   rm -f "$site_file.previous"
   start_service nginx
   reload_service nginx
+  echo "$digest" >"$loaded"
   echo "nginx site installed and reloaded" >&2
 }
 

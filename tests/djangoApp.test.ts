@@ -138,8 +138,8 @@ describe("DjangoApp", () => {
   it("renders the front door with only where it listens, and the site program with the rest", () => {
     const c = commands();
     const front = c["hc-site-config"].create as string;
-    expect(front).toContain("server unix:/srv/hc/run/site.sock");
-    expect(front).toContain("listen 80;");
+    expect(front).toContain("server unix:/srv/hc/site/live.sock");
+    expect(front).toContain("listen 80 default_server;");
     expect(front).toContain("nginx -t");
     expect(front).not.toContain("example.com");
     expect(front).not.toContain("10m");
@@ -150,9 +150,13 @@ describe("DjangoApp", () => {
     expect(site.create).toContain("alias /srv/hc/current/static/;");
     expect(site.create).toContain("server_name example.com;");
     expect(site.create).toContain("client_max_body_size 10m;");
-    expect(site.create).toContain(`listen unix:/srv/hc/run/${program.slice(3)}.sock default_server;`);
+    // Named: the names' server, and a catch-all that answers 421 for any other name.
+    expect(site.create).toContain(`listen unix:/srv/hc/site/${program}/nginx.sock;`);
+    expect(site.create).toContain(`listen unix:/srv/hc/site/${program}/nginx.sock default_server;\n        return 421;`);
+    expect(site.create).toContain(`pid /srv/hc/site/${program}/nginx.pid;`);
     expect(site.create).toContain("stopsignal=QUIT");
-    expect(c["hc-site-switch"].update).toContain(`SOCKET='/srv/hc/run/${program.slice(3)}.sock'`);
+    expect(c["hc-site-switch"].update).toContain(`SOCKET='/srv/hc/site/${program}/nginx.sock'`);
+    expect(c["hc-site-switch"].update).toContain(`LINK='/srv/hc/site/live.sock'`);
     expect(c["hc-site-switch"].triggers).toEqual(["droplet-1"]);
   });
 });

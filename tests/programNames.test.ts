@@ -42,8 +42,8 @@ const changes: Array<[string, Partial<Inputs>, { web: boolean; job: boolean }]> 
   ["app.healthCheck.expectText", { healthCheck: { ...healthCheck, expectText: undefined } }, { web: true, job: false }],
   ["app.healthCheck.timeoutSeconds", { healthCheck: { ...healthCheck, timeoutSeconds: 90 } }, { web: true, job: false }],
   ["app.jobs[].command", { job: { ...job, command: "python manage.py sendalerts --fast" } }, { web: false, job: true }],
-  // Singleton changes the order of stop and start, not the program.
-  ["app.jobs[].singleton", { job: { ...job, singleton: true } }, { web: false, job: false }],
+  // A singleton's start also stops any other program of the job.
+  ["app.jobs[].singleton", { job: { ...job, singleton: true } }, { web: false, job: true }],
   ["a new release (source, requirements, python, env, secrets, manage)", { releaseId: "bbbbbbbbbbbb", releaseDir: "/srv/hc/releases/bbbbbbbbbbbb" }, { web: true, job: true }],
   ["the host", { hostId: "droplet-2" }, { web: true, job: true }],
 ];
@@ -106,7 +106,7 @@ describe("site program", () => {
   it("is named app-site-digest, with its own socket and files", () => {
     const d = define(site);
     expect(d.program).toMatch(/^hc-site-[0-9a-f]{8}$/);
-    expect(d.socket).toBe(`/srv/hc/run/${d.program.slice(3)}.sock`);
+    expect(d.socket).toBe(`/srv/hc/site/${d.program}/nginx.sock`);
     expect(d.stop).toContain(`DIR='/srv/hc/site/${d.program}'`);
     expect(define(site, "droplet-2").program).not.toBe(d.program);
   });

@@ -41,7 +41,7 @@ describe("envFile", () => {
 
 describe("templates", () => {
   it("fills every placeholder and refuses missing or unused values", () => {
-    const vars = { APP: "hc", ROOT: "/srv/hc", LISTEN: "80" };
+    const vars = { APP: "hc", SITE_LINK: "/srv/hc/site/live.sock", LISTEN: "80" };
     expect(renderTemplate("nginx-front.conf", vars)).not.toMatch(/\{\{/);
     const { LISTEN: _omit, ...missing } = vars;
     expect(() => renderTemplate("nginx-front.conf", missing)).toThrow("template nginx-front.conf: no value for {{LISTEN}}");

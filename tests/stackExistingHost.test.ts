@@ -41,6 +41,6 @@ describe("an existing-host stack", () => {
 
   it("renders the site on the configured listen address", () => {
     const site = unwrap(registered.find((r) => r.name === "hc-site-config")!.inputs);
-    expect(site.create).toContain("listen 127.0.0.1:8080;");
+    expect(site.create).toContain("listen 127.0.0.1:8080 default_server;");
   });
 });

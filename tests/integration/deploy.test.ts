@@ -254,10 +254,10 @@ describe("after all deploys", () => {
     const names = (await programs()).map((l) => l.split(/\s+/)[0]).sort();
     expect(names.map(roleOf)).toEqual(roles(release));
     const web = names.find((n) => n.startsWith("hc-web-"))!.slice(3);
-    const site = names.find((n) => n.startsWith("hc-site-"))!.slice(3);
-    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(
-      ["current.sock", `${site}.check.sock`, `${site}.sock`, "site.sock", `${web}.sock`].sort(),
-    );
+    const site = names.find((n) => n.startsWith("hc-site-"))!;
+    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(["current.sock", `${web}.sock`]);
+    expect((await onHost("ls /srv/hc/site/")).trim().split("\n").sort()).toEqual(["live.sock", site]);
+    expect(await onHost("readlink /srv/hc/site/live.sock")).toBe(`/srv/hc/site/${site}/nginx.sock\n`);
     const releases = (await onHost("ls /srv/hc/releases")).trim().split("\n");
     expect(releases.length).toBeLessThanOrEqual(KEEP_RELEASES);
     expect(releases).toContain(release);
