@@ -157,12 +157,13 @@ describe("the host lock", () => {
     // Stands for a second stack, or a step orphaned by a dropped connection, changing the host
     // for 20 s; it notes when it let go.
     await onHost(
-      "rm -f /tmp/lock-released; setsid bash -c 'exec 8<>/run/lock/djangozd-hc.lock; flock 8; echo \"another deploy (test)\" >/run/lock/djangozd-hc.lock; sleep 20; date +%s >/tmp/lock-released' </dev/null >/dev/null 2>&1 & sleep 0.5",
+      "rm -f /tmp/lock-released; install -d -m 700 /run/djangozd; setsid bash -c 'exec 8<>/run/djangozd/hc.lock; flock 8; echo \"another deploy (test)\" >/run/djangozd/hc.lock; sleep 20; date +%s >/tmp/lock-released' </dev/null >/dev/null 2>&1 & sleep 0.5",
     );
     app.workers = 2;
     apply();
     const r = await stack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.seconds).toBeGreaterThan(20);
     const web = (await programs()).find((p) => p.startsWith("hc-web-"))!.split(" ")[0];
     // The new program's config was written (under the lock) only after the holder let go.
     const [released, written] = (await onHost(`cat /tmp/lock-released; stat -c %Y /etc/supervisor/conf.d/${web}.conf`)).trim().split("\n").map(Number);
@@ -180,6 +181,8 @@ describe("the host restarts", () => {
     await startSandbox(place);
     await expect.poll(() => requestOnce(`${URL}/about/`).then((r) => r.status, () => 0), { timeout: 60_000, interval: 250 }).toBe(200);
     console.log(JSON.stringify({ case: "boot", serving_after_s: (Date.now() - t0) / 1000 }));
+    // Every program comes back (RUNNING once it has stayed up for supervisor's startsecs).
+    await expect.poll(async () => (await programs()).every((p) => / RUNNING$/.test(p)), { timeout: 30_000 }).toBe(true);
     await expectOneProgramPerRole();
     const refresh = await stack.cli(["refresh", "--yes", "--config-file", stack.configFile]);
     expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
@@ -216,7 +219,8 @@ describe("drift: pulumi refresh notices what is missing on the host, and up repa
 describe("an interrupted deploy converges on the next up, and no request fails throughout", () => {
   // Each phase is recognised on the host itself, polled every 50 ms.
   const phases: Array<{ phase: string; signal: "SIGINT" | "SIGKILL"; newVenv?: boolean; slowSeconds?: number; when: string }> = [
-    { phase: "upload", signal: "SIGKILL", when: "ls /srv/hc/uploads/*.tar.gz" },
+    // Earlier deploys' uploads stay until prune: only one newer than this case counts.
+    { phase: "upload", signal: "SIGKILL", when: "find /srv/hc/uploads -name '*.tar.gz' -newer /tmp/before.sock | grep -q ." },
     { phase: "venv build", signal: "SIGKILL", newVenv: true, when: "ls -d /srv/hc/venvs/*.partial" },
     { phase: "venv build", signal: "SIGINT", newVenv: true, when: "ls -d /srv/hc/venvs/*.partial" },
     { phase: "management commands", signal: "SIGKILL", when: "pgrep -f 'manage.py (collectstatic|migrate)'" },
