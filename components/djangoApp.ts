@@ -60,7 +60,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         hostId,
         app: app.name,
         database: args.database.local
-          ? { name: app.name, user: app.name, password: args.database.password }
+          ? { name: args.database.name, user: args.database.user, password: args.database.password }
           : undefined,
       },
       child,

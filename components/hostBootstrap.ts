@@ -13,7 +13,7 @@ export interface HostBootstrapArgs {
   /** The app's short name: unix user and /srv/<app>. */
   app: string;
   /** The local PostgreSQL database and role, or undefined when the database is managed elsewhere. */
-  database?: { name: string; user: string; password: pulumi.Input<string> };
+  database?: { name: pulumi.Input<string>; user: pulumi.Input<string>; password: pulumi.Input<string> };
 }
 
 export class HostBootstrap extends pulumi.ComponentResource {
@@ -24,14 +24,18 @@ export class HostBootstrap extends pulumi.ComponentResource {
     super("djangozd:host:HostBootstrap", name, {}, opts);
     // Plain: the user name is no secret, though it travels in the connection.
     const deployUser = pulumi.unsecret(pulumi.output(args.connection).apply((c) => c.user));
-    const script = deployUser.apply((user) => renderScript("bootstrap.sh", {
-      APP: args.app,
-      DEPLOY_USER: user,
-      DB_LOCAL: args.database ? 1 : 0,
-      DB_NAME: args.database?.name ?? "",
-      DB_USER: args.database?.user ?? "",
-      RELEASE_EXEC: readTemplate("release-exec.sh"),
-    }));
+    const script = pulumi
+      .all([deployUser, args.database?.name ?? "", args.database?.user ?? ""])
+      .apply(([user, dbName, dbUser]) =>
+        renderScript("bootstrap.sh", {
+          APP: args.app,
+          DEPLOY_USER: user,
+          DB_LOCAL: args.database ? 1 : 0,
+          DB_NAME: dbName,
+          DB_USER: dbUser,
+          RELEASE_EXEC: readTemplate("release-exec.sh"),
+        }),
+      );
     const run = new HostCommand(
       `${name}-bootstrap`,
       {

@@ -281,7 +281,7 @@ describe("a login user other than root", () => {
     await sudoStack.remove();
   });
 
-  test("deploys through passwordless sudo, uploads included, and destroys", async () => {
+  test("deploys through passwordless sudo, uploads included, with its own database names, and destroys", async () => {
     await onHost(
       [
         "id -u deploy >/dev/null 2>&1 || useradd --create-home --shell /bin/bash deploy",
@@ -295,12 +295,20 @@ describe("a login user other than root", () => {
       djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
       dbPassword: crypto.randomBytes(18).toString("base64url"),
     });
-    sudoStack.setPlain({ app: { name: "hctwo", source: makeAppVariant("v1") }, site: { listen: "127.0.0.1:8083" } });
+    sudoStack.setPlain({
+      app: { name: "hctwo", source: makeAppVariant("v1") },
+      site: { listen: "127.0.0.1:8083" },
+      // Names other than the app's: the bootstrap creates these, and the app writes to them.
+      database: { name: "hctwo_data", user: "hctwo_owner" },
+    });
     const r = await sudoStack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const about = await requestOnce(`${SUDO_URL}/about/`);
     expect([about.status, /version: (\S+)/.exec(about.body)?.[1]]).toEqual([200, "v1"]);
     expect(await onHost("stat -c %U /srv/hctwo/uploads")).toBe("deploy\n");
+    const ping = await requestOnce(`${SUDO_URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello" });
+    expect([ping.status, ping.body]).toEqual([200, "OK"]);
+    expect(await onHost(`su postgres -c "psql -tAc \\"select pg_get_userbyid(datdba) from pg_database where datname = 'hctwo_data'\\""`)).toBe("hctwo_owner\n");
     const d = await sudoStack.destroy();
     expect(d.code, d.stdout + d.stderr).toBe(0);
   });
