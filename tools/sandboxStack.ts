@@ -111,7 +111,7 @@ export class SandboxStack {
   /**
    * Starts `pulumi ARGS` in a process group of its own, so that a test can
    * interrupt it (SIGINT to the CLI) or kill it with everything it started
-   * (SIGKILL to the group), as a user's Ctrl-C or a power cut would.
+   * (killTree), as a user's Ctrl-C or a power cut would.
    */
   startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
     const started = Date.now();
@@ -129,6 +129,38 @@ export class SandboxStack {
       child.on("close", (c, signal) => resolve({ code: c ?? (signal ? 128 : 1), stdout, stderr, seconds: (Date.now() - started) / 1000 })),
     );
     return { child, done };
+  }
+
+  /**
+   * SIGKILL to a process and all its descendants. The CLI starts plugins (the
+   * dynamic provider that holds the SSH connections) in process groups of
+   * their own, so killing its group alone would leave them running.
+   */
+  static killTree(pid: number): void {
+    const children = new Map<number, number[]>();
+    for (const entry of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const tree: number[] = [];
+    const walk = (p: number) => {
+      tree.push(p);
+      for (const c of children.get(p) ?? []) walk(c);
+    };
+    walk(pid);
+    for (const p of tree) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
   }
 
   async mustCli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {

@@ -248,7 +248,7 @@ describe("an interrupted deploy converges on the next up, and no request fails t
       const reached = onHost(`timeout 120 bash -c 'until ${c.when.replace(/'/g, `'\\''`)} >/dev/null 2>&1; do sleep 0.05; done' && echo reached`);
       expect(await Promise.race([reached, first.done.then(() => "up ended first")])).toBe("reached\n");
       if (c.signal === "SIGINT") first.child.kill("SIGINT");
-      else process.kill(-first.child.pid!, "SIGKILL");
+      else SandboxStack.killTree(first.child.pid!);
       const interrupted = await first.done;
 
       // What a user does after an interruption (README): unlock if the run was killed, then up again.
