@@ -7,14 +7,14 @@
 // (gracefully) only after traffic has moved.
 import * as pulumi from "@pulumi/pulumi";
 import { HealthCheck } from "./config-types";
-import { appRoot, programLog, socketPath } from "./paths";
-import { renderScript, renderTemplate } from "./render";
+import { appRoot, socketPath } from "./paths";
+import { renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 // gunicorn finishes requests in flight for this long after TERM; supervisor
 // must wait longer before it kills.
-export const GRACEFUL_TIMEOUT = 30;
+const GRACEFUL_TIMEOUT = 30;
 
 export interface GunicornServiceArgs {
   connection: pulumi.Input<SshTarget>;
@@ -43,40 +43,34 @@ export interface WebProgramInputs {
 /** The web program's name, socket and scripts (pure). */
 export function defineWebProgram(a: WebProgramInputs) {
   const hc = a.healthCheck;
-  const conf = (program: string) =>
-    renderTemplate("supervisor-web.conf", {
-      APP: a.app,
-      PROGRAM: program,
-      RELEASE_ID: a.releaseId,
-      RELEASE_DIR: a.releaseDir,
-      ROOT: appRoot(a.app),
-      SOCKET: socketPath(a.app, program),
-      WORKERS: a.workers,
-      WSGI: a.wsgi,
-      GRACEFUL_TIMEOUT,
-      STOP_WAIT: GRACEFUL_TIMEOUT + 10,
-      LOG: programLog(a.app, program),
-    });
   const defined = defineProgram({
     app: a.app,
     role: "web",
     releaseId: a.releaseId,
     hostId: a.hostId,
-    startScript: (program) =>
-      renderScript("program-start.sh", {
+    conf: (program, log) =>
+      renderTemplate("supervisor-web.conf", {
         APP: a.app,
         PROGRAM: program,
-        CONF: conf(program),
-        LOG: programLog(a.app, program),
-        TIMEOUT: hc.timeoutSeconds,
+        RELEASE_ID: a.releaseId,
+        RELEASE_DIR: a.releaseDir,
+        ROOT: appRoot(a.app),
         SOCKET: socketPath(a.app, program),
-        CHECK_PATH: hc.path,
-        CHECK_HOST: a.checkHost,
-        EXPECT_STATUS: hc.expectStatus,
-        EXPECT_TEXT: hc.expectText ?? "",
+        WORKERS: a.workers,
+        WSGI: a.wsgi,
+        GRACEFUL_TIMEOUT,
+        STOP_WAIT: GRACEFUL_TIMEOUT + 10,
+        LOG: log,
       }),
-    checkScript: (program) =>
-      renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: socketPath(a.app, program) }),
+    startTimeout: hc.timeoutSeconds,
+    startVars: (program) => ({
+      SOCKET: socketPath(a.app, program),
+      CHECK_PATH: hc.path,
+      CHECK_HOST: a.checkHost,
+      EXPECT_STATUS: hc.expectStatus,
+      EXPECT_TEXT: hc.expectText ?? "",
+    }),
+    socket: (program) => socketPath(a.app, program),
   });
   return { ...defined, socket: socketPath(a.app, defined.program) };
 }

@@ -13,7 +13,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "./config-types";
 import { HostCommand } from "./hostCommand";
-import { appRoot, programLog, siteLink, siteProgramDir } from "./paths";
+import { appRoot, siteLink, siteProgramDir } from "./paths";
 import { renderScript, renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
@@ -21,6 +21,8 @@ import { defineProgram, supervisorProgram } from "./supervisorProgram";
 // Longest request the site program lets finish when it stops (the app's own
 // proxy_read_timeout is 130 s); supervisor waits a little longer.
 const SITE_SHUTDOWN_TIMEOUT = 135;
+// How long a new site program has to answer its check.
+const SITE_START_TIMEOUT = 30;
 
 export interface NginxSiteArgs {
   connection: pulumi.Input<SshTarget>;
@@ -70,32 +72,29 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
     role: "site",
     hostId: a.hostId,
     dir,
-    startScript: (program) =>
-      renderScript("program-start.sh", {
+    conf: (program, log) =>
+      renderTemplate("supervisor-site.conf", {
         APP: a.app,
         PROGRAM: program,
-        CONF: renderTemplate("supervisor-site.conf", {
-          APP: a.app,
-          PROGRAM: program,
-          NGINX_CONF: `${dir(program)}/nginx.conf`,
-          SOCKET: socket(program),
-          CHECK_SOCKET: checkSocket(program),
-          STOP_WAIT: SITE_SHUTDOWN_TIMEOUT + 10,
-          LOG: programLog(a.app, program),
-        }),
-        LOG: programLog(a.app, program),
-        TIMEOUT: 30,
-        DIR: dir(program),
-        FILE: `${dir(program)}/nginx.conf`,
-        FILE_CONTENT: nginxConf(program),
-        TEST: `nginx -t -q -c ${dir(program)}/nginx.conf`,
-        SOCKET: checkSocket(program),
-        CHECK_PATH: "/",
-        CHECK_HOST: "localhost",
-        EXPECT_STATUS: 204,
-        EXPECT_TEXT: "",
+        NGINX_CONF: `${dir(program)}/nginx.conf`,
+        SOCKET: socket(program),
+        CHECK_SOCKET: checkSocket(program),
+        STOP_WAIT: SITE_SHUTDOWN_TIMEOUT + 10,
+        LOG: log,
       }),
-    checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: socket(program) }),
+    startTimeout: SITE_START_TIMEOUT,
+    startVars: (program) => ({
+      DIR: dir(program),
+      FILE: `${dir(program)}/nginx.conf`,
+      FILE_CONTENT: nginxConf(program),
+      TEST: `nginx -t -q -c ${dir(program)}/nginx.conf`,
+      SOCKET: checkSocket(program),
+      CHECK_PATH: "/",
+      CHECK_HOST: "localhost",
+      EXPECT_STATUS: 204,
+      EXPECT_TEXT: "",
+    }),
+    socket,
   });
   return { ...defined, socket: socket(defined.program) };
 }
@@ -111,7 +110,7 @@ export class NginxSite extends pulumi.ComponentResource {
     const defined = pulumi.output(args.hostId).apply((hostId) => defineSiteProgram({ app: args.app, site: args.site, hostId }));
     const program = supervisorProgram(
       `${name}-program`,
-      { connection: args.connection, program: defined, timeoutSeconds: 30 + SITE_SHUTDOWN_TIMEOUT + 60 },
+      { connection: args.connection, program: defined, timeoutSeconds: SITE_START_TIMEOUT + SITE_SHUTDOWN_TIMEOUT + 60 },
       { parent: this },
     );
     const siteSocket = pulumi.all([program.program, defined]).apply(([, d]) => ({ APP: args.app, SOCKET: d.socket, LINK: siteLink(args.app) }));

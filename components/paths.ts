@@ -37,11 +37,6 @@ export function socketPath(app: string, program: string): string {
   return `${appRoot(app)}/run/${program.slice(app.length + 1)}.sock`;
 }
 
-/** Where supervisor programs are configured. */
-export function programConf(program: string): string {
-  return `/etc/supervisor/conf.d/${program}.conf`;
-}
-
 export function programLog(app: string, program: string): string {
   return `/var/log/${app}/${program}.log`;
 }

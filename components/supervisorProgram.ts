@@ -6,7 +6,7 @@
 // the old, and the old one's delete can never stop the new one.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "./hostCommand";
-import { programName } from "./paths";
+import { programLog, programName } from "./paths";
 import { programVariant } from "./releaseId";
 import { renderScript } from "./render";
 import { SshTarget } from "./ssh";
@@ -20,22 +20,39 @@ export interface ProgramDefinition {
   /** A directory of the program's own files, removed with it. */
   dir?: (program: string) => string;
   hostId: string;
-  /** The start script (program-start.sh) for a given program name. */
-  startScript: (program: string) => string;
-  /** The refresh check (program-check.sh) for a given program name. */
-  checkScript: (program: string) => string;
+  /** The program's supervisor config, given its name and log file. */
+  conf: (program: string, log: string) => string;
+  /** Seconds a new program has to become healthy. */
+  startTimeout: number;
+  /** More inputs of program-start.sh (an HTTP check, files of its own, exclusivity), given its name. */
+  startVars?: (program: string) => Record<string, string | number>;
+  /** The socket `pulumi refresh` checks, given its name. Default: none. */
+  socket?: (program: string) => string;
+}
+
+/** The start script (program-start.sh) of a program, given its name. */
+function startScript(d: ProgramDefinition, program: string): string {
+  const log = programLog(d.app, program);
+  return renderScript("program-start.sh", {
+    APP: d.app,
+    PROGRAM: program,
+    CONF: d.conf(program, log),
+    LOG: log,
+    TIMEOUT: d.startTimeout,
+    ...d.startVars?.(program),
+  });
 }
 
 /** The program's name and scripts, from its definition alone (pure, unit-tested). */
 export function defineProgram(d: ProgramDefinition) {
   const placeholder = programName(d.app, d.role, d.releaseId, "00000000");
-  const variant = programVariant(`${d.startScript(placeholder)}\0${d.hostId}`);
+  const variant = programVariant(`${startScript(d, placeholder)}\0${d.hostId}`);
   const program = programName(d.app, d.role, d.releaseId, variant);
   return {
     program,
     hostId: d.hostId,
-    start: d.startScript(program),
-    check: d.checkScript(program),
+    start: startScript(d, program),
+    check: renderScript("program-check.sh", { APP: d.app, PROGRAM: program, SOCKET: d.socket?.(program) ?? "" }),
     stop: renderScript("program-stop.sh", { APP: d.app, PROGRAM: program, DIR: d.dir?.(program) ?? "" }),
   };
 }

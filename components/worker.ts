@@ -4,13 +4,13 @@
 // one first, so two never run at once.
 import * as pulumi from "@pulumi/pulumi";
 import { Job } from "./config-types";
-import { appRoot, programLog } from "./paths";
-import { renderScript, renderTemplate } from "./render";
+import { appRoot } from "./paths";
+import { renderTemplate } from "./render";
 import { SshTarget } from "./ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 // A job gets this long to finish its current loop after TERM.
-export const JOB_STOP_WAIT = 30;
+const JOB_STOP_WAIT = 30;
 // How long a new job program has to reach RUNNING.
 const START_TIMEOUT = 20;
 
@@ -25,33 +25,25 @@ export interface WorkerArgs {
 
 /** The job program's name and scripts (pure). */
 export function defineJobProgram(a: { app: string; job: Job; releaseId: string; releaseDir: string; hostId: string }) {
-  const conf = (program: string) =>
-    renderTemplate("supervisor-job.conf", {
-      APP: a.app,
-      JOB: a.job.name,
-      PROGRAM: program,
-      RELEASE_ID: a.releaseId,
-      RELEASE_DIR: a.releaseDir,
-      ROOT: appRoot(a.app),
-      COMMAND: a.job.command,
-      STOP_WAIT: JOB_STOP_WAIT,
-      LOG: programLog(a.app, program),
-    });
   return defineProgram({
     app: a.app,
     role: a.job.name,
     releaseId: a.releaseId,
     hostId: a.hostId,
-    startScript: (program) =>
-      renderScript("program-start.sh", {
+    conf: (program, log) =>
+      renderTemplate("supervisor-job.conf", {
         APP: a.app,
+        JOB: a.job.name,
         PROGRAM: program,
-        CONF: conf(program),
-        LOG: programLog(a.app, program),
-        TIMEOUT: START_TIMEOUT,
-        EXCLUSIVE: a.job.singleton ? `${a.app}-${a.job.name}-` : "",
+        RELEASE_ID: a.releaseId,
+        RELEASE_DIR: a.releaseDir,
+        ROOT: appRoot(a.app),
+        COMMAND: a.job.command,
+        STOP_WAIT: JOB_STOP_WAIT,
+        LOG: log,
       }),
-    checkScript: (program) => renderScript("program-check.sh", { APP: a.app, PROGRAM: program, SOCKET: "" }),
+    startTimeout: START_TIMEOUT,
+    startVars: () => ({ EXCLUSIVE: a.job.singleton ? `${a.app}-${a.job.name}-` : "" }),
   });
 }
 
