@@ -81,6 +81,20 @@ export interface AppConfig {
   /** Releases kept on the host for fast returns. Default 5. */
   keepReleases: number;
   healthCheck: HealthCheck;
+  migrations: Migrations;
+}
+
+/**
+ * How `migrate` treats migrations, each named "app_label.migration_name". The serving
+ * release runs until the switch, so before it the pending migrations are checked
+ * (django-migration-linter) and any it may not survive (a dropped or renamed column or
+ * table, a NOT NULL column without a database default, a type change…) stops the deploy.
+ */
+export interface Migrations {
+  /** Applied after the switch, once older releases have stopped (with what depends on them). Default []. */
+  afterSwitch: string[];
+  /** Applied before the switch unchecked: the user accepts that the old release may fail meanwhile. Default []. */
+  allowUnsafe: string[];
 }
 
 export interface SiteConfig {

@@ -18,6 +18,7 @@ import type {
   ExistingHost,
   HealthCheck,
   Job,
+  Migrations,
   SiteConfig,
 } from "./config-types";
 
@@ -51,7 +52,8 @@ const TOP_LEVEL_KEYS: readonly string[] = [...PLAIN_KEYS, ...SECRET_KEYS];
 const HOST_KEYS = ["address", "port", "user", "hostKey"];
 const DROPLET_KEYS = ["region", "size", "image", "sshPublicKey", "sshAllowFrom", "monitoring", "tags", "reservedIp", "dns"];
 const DNS_KEYS = ["domain", "record"];
-const APP_KEYS = ["name", "source", "git", "python", "wsgi", "workers", "env", "manage", "jobs", "keepReleases", "healthCheck"];
+const APP_KEYS = ["name", "source", "git", "python", "wsgi", "workers", "env", "manage", "jobs", "keepReleases", "healthCheck", "migrations"];
+const MIGRATIONS_KEYS = ["afterSwitch", "allowUnsafe"];
 const GIT_KEYS = ["url", "ref"];
 const JOB_KEYS = ["name", "command", "singleton"];
 const HEALTH_CHECK_KEYS = ["path", "expectStatus", "expectText", "timeoutSeconds"];
@@ -98,6 +100,8 @@ const DEFAULTS = {
 // Formats
 
 const APP_NAME = /^[a-z][a-z0-9]{1,30}$/;
+// A Django migration: app label and module name.
+const MIGRATION = /^[A-Za-z_]\w*\.\w+$/;
 const JOB_NAME = /^[a-z][a-z0-9-]{0,30}$/;
 const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 const HOST_KEY = /^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) [A-Za-z0-9+/=]+$/;
@@ -480,12 +484,32 @@ function checkManage(p: Problems, v: unknown): string[] {
     const cmd = text(p, at, c, 'a manage.py command on one line like "migrate --noinput"', (s) => s.trim() !== "" && !/[\r\n]/.test(s));
     if (cmd !== undefined && /^\s*(python[0-9.]*\s+)?(\S*\/)?manage\.py\b/.test(cmd)) {
       p.add(at, `give only what follows "manage.py", like "migrate --noinput", got ${show(cmd)}`);
+    } else if (cmd !== undefined && /^migrate(\s|$)/.test(cmd.trim()) && !/^migrate(\s+--no-?input)?$/.test(cmd.trim())) {
+      // The release runs migrate itself, in two checked phases (templates/migrate.py).
+      p.add(at, `expected "migrate --noinput" (migrate runs checked, before and after the switch; name migrations in app.migrations), got ${show(cmd)}`);
     } else if (cmd !== undefined && /[^\w\s.,:=@%+/-]/.test(cmd)) {
       // The release script splits the line on spaces, without any shell quoting.
       p.add(at, `expected plain words (no quotes or shell characters: the command is split on spaces), got ${show(cmd)}`);
     }
     return cmd ?? "";
   });
+}
+
+function checkMigrations(p: Problems, v: unknown): Migrations {
+  const o = missing(v) ? {} : object(p, "app.migrations", v, MIGRATIONS_KEYS, 'an object like {"afterSwitch": ["api.0004_remove_ping_ua"]}');
+  const named = (key: keyof Migrations): string[] => {
+    const at = `app.migrations.${key}`;
+    const items = o && list(p, at, o[key], 'a list of migrations as "app_label.migration_name" like ["api.0004_remove_ping_ua"]');
+    return (items ?? []).flatMap((item, i) => {
+      const name = text(p, join(at, i), item, 'a migration as "app_label.migration_name" like "api.0004_remove_ping_ua"', pattern(MIGRATION));
+      return name === undefined ? [] : [name];
+    });
+  };
+  const migrations = { afterSwitch: named("afterSwitch"), allowUnsafe: named("allowUnsafe") };
+  for (const name of migrations.afterSwitch.filter((n) => migrations.allowUnsafe.includes(n))) {
+    p.add("app.migrations.allowUnsafe", `${show(name)} is also in app.migrations.afterSwitch (where nothing serves that could break); remove it from one`);
+  }
+  return migrations;
 }
 
 function checkJobs(p: Problems, v: unknown): Job[] {
@@ -504,8 +528,8 @@ function checkJobs(p: Problems, v: unknown): Job[] {
       'lowercase letters, digits and "-", starting with a letter, at most 31 characters (like "alerts")',
       pattern(JOB_NAME),
     );
-    if (name === "web") {
-      p.add(`${at}.name`, '"web" names the gunicorn program; choose another name');
+    if (name === "web" || name === "site") {
+      p.add(`${at}.name`, `"${name}" names the ${name === "web" ? "gunicorn" : "site's nginx"} program; choose another name`);
     } else if (name !== undefined) {
       const first = seen.get(name);
       if (first) p.add(`${at}.name`, `"${name}" is already used by ${first}`);
@@ -597,6 +621,7 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
     jobs: checkJobs(p, o.jobs),
     keepReleases: wholeNumber(p, "app.keepReleases", o.keepReleases, 1, 50) ?? d.keepReleases,
     healthCheck: checkHealthCheck(p, o.healthCheck),
+    migrations: checkMigrations(p, o.migrations),
   };
   if (source !== undefined) app.source = source;
   if (git) app.git = git;

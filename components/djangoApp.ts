@@ -8,6 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, SiteConfig } from "./config-types";
 import { GunicornService } from "./gunicornService";
 import { HostBootstrap } from "./hostBootstrap";
+import { migrateAfterSwitch } from "./migrateAfterSwitch";
+import { MigrationCheck } from "./migrationCheck";
+import { readMigrations } from "./migrations";
 import { NginxSite } from "./nginxSite";
 import { Release } from "./release";
 import { exportGitRef, packDirectory } from "./source";
@@ -52,6 +55,13 @@ export class DjangoApp extends pulumi.ComponentResource {
     super("djangozd:app:DjangoApp", name, {}, opts);
     const { app, connection, hostId } = args;
     const child = { parent: this };
+    const sourceDir = app.git ? exportGitRef(app.git.url, app.git.ref).dir : path.resolve(app.source!);
+    const migrates = app.manage.some((cmd) => /^migrate(\s|$)/.test(cmd.trim()));
+
+    // First, so that a refusal comes before any step runs.
+    const migrationCheck = migrates
+      ? [new MigrationCheck(`${name}-migrations`, { migrations: readMigrations(sourceDir), ...app.migrations }, child)]
+      : [];
 
     const bootstrap = new HostBootstrap(
       `${name}-host`,
@@ -63,10 +73,9 @@ export class DjangoApp extends pulumi.ComponentResource {
           ? { name: args.database.name, user: args.database.user, password: args.database.password }
           : undefined,
       },
-      child,
+      { parent: this, dependsOn: migrationCheck },
     );
 
-    const sourceDir = app.git ? exportGitRef(app.git.url, app.git.ref).dir : path.resolve(app.source!);
     const source = packDirectory(sourceDir);
     const settings = pulumi
       .all([args.djangoSecretKey, args.secretEnv, args.database])
@@ -93,6 +102,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         python: app.python,
         settings,
         manage: app.manage,
+        migrations: app.migrations,
         keepReleases: app.keepReleases,
       },
       { parent: this, dependsOn: [bootstrap] },
@@ -128,6 +138,22 @@ export class DjangoApp extends pulumi.ComponentResource {
           { parent: this, dependsOn: [site] },
         ),
     );
+
+    if (migrates && app.migrations.afterSwitch.length > 0) {
+      migrateAfterSwitch(
+        `${name}-migrate-after-switch`,
+        {
+          connection,
+          hostId,
+          app: app.name,
+          releaseId: release.releaseId,
+          releaseDir: release.directory,
+          live: pulumi.all([web.program, ...workers.map((w) => w.program)]),
+          afterSwitch: app.migrations.afterSwitch,
+        },
+        { parent: this, dependsOn: [site, ...workers] },
+      );
+    }
 
     this.releaseId = release.releaseId;
     this.liveSocket = site.liveSocket;

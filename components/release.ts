@@ -4,7 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "./hostCommand";
 import { releaseDir, uploadPath, venvDir } from "./paths";
-import { renderScript } from "./render";
+import { Migrations } from "./config-types";
+import { waysForward } from "./migrations";
+import { readTemplate, renderScript } from "./render";
 import { envFile, releaseId, venvId } from "./releaseId";
 import { PackedSource } from "./source";
 import { SshTarget } from "./ssh";
@@ -20,8 +22,10 @@ export interface ReleaseArgs {
   /** Settings for the app, secrets included; written readable by the app user only.
    *  RELEASE_ID and STATIC_ROOT are added here: they follow from the id. */
   settings: pulumi.Input<Record<string, string>>;
-  /** manage.py commands run before the switch. */
+  /** manage.py commands run before the switch; "migrate" runs checked, in two phases. */
   manage: string[];
+  /** Migrations applied after the switch, and those applied unchecked. */
+  migrations: Migrations;
   /** Releases kept on the host. */
   keepReleases: number;
 }
@@ -62,6 +66,11 @@ export class Release extends pulumi.ComponentResource {
             PYTHON: args.python,
             ARCHIVE: uploadPath(args.app, i),
             MANAGE: args.manage.join("\n"),
+            MIGRATE_PY: readTemplate("migrate.py"),
+            LINTER: readTemplate("migration-linter.txt"),
+            AFTER_SWITCH: args.migrations.afterSwitch.join(" "),
+            ALLOW_UNSAFE: args.migrations.allowUnsafe.join(" "),
+            WAYS_FORWARD: waysForward("{migration}"),
           }),
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),

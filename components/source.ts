@@ -19,7 +19,8 @@ export interface PackedSource {
   archive: string;
 }
 
-function listFiles(root: string, rel = ""): string[] {
+/** The files that go to the host, relative to `root`, sorted. */
+export function listFiles(root: string, rel = ""): string[] {
   const out: string[] = [];
   for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
     // Only the top-level static/ is output (collectstatic); app static dirs are source.

@@ -43,3 +43,33 @@ reload_service() { # NAME
 restart_service() { # NAME
   if has_systemd; then systemctl restart "$1" 8>&-; else service "$1" restart >/dev/null 8>&-; fi
 }
+
+# templates/migrate.py, for the scripts that migrate (input MIGRATE_PY): root's, readable by the app.
+install_migrate_py() {
+  printf '%s\n' "${MIGRATE_PY:?}" >"/srv/$APP/bin/migrate.py.new"
+  chmod 644 "/srv/$APP/bin/migrate.py.new"
+  mv -f "/srv/$APP/bin/migrate.py.new" "/srv/$APP/bin/migrate.py"
+}
+
+# Stop a supervisor program gracefully and remove it, with its files. supervisor sends TERM to
+# the whole process group and waits up to the program's stopwaitsecs: gunicorn finishes the
+# requests in flight, a worker its current loop. The config file goes last, so a stop that
+# failed leaves the program known (and returns 1); a retry finds it again. Removing an absent
+# program is no error.
+program_known() { # PROGRAM: known to supervisord in any state (status exits non-zero for STOPPED, FATAL...)
+  local out
+  out=$(supervisorctl status "$1" 2>&1 || true)
+  [[ $out != *"no such process"* ]]
+}
+remove_program() { # PROGRAM [DIR]
+  if program_known "$1"; then
+    supervisorctl stop "$1" >&2 || true
+    supervisorctl remove "$1" >&2 || true
+  fi
+  if program_known "$1"; then
+    echo "could not stop $1: $(supervisorctl status "$1" 2>&1)" >&2
+    return 1
+  fi
+  rm -f "/etc/supervisor/conf.d/$1.conf" "/etc/supervisor/conf.d/.$1.healthy"
+  [[ -z ${2:-} ]] || rm -rf "$2"
+}

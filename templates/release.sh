@@ -7,10 +7,12 @@
 # reuses it instead of reinstalling. Re-running for a complete release only
 # rewrites its settings and runs the management commands again.
 # Inputs: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON, ARCHIVE (uploaded
-# tarball), MANAGE (one manage.py command per line).
+# tarball), MANAGE (one manage.py command per line), MIGRATE_PY (templates/migrate.py),
+# LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD.
 # stdin: the release's settings as an env file (holds secrets).
 set -euo pipefail
 : "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
+: "${MIGRATE_PY:?}" "${LINTER:?}" "${AFTER_SWITCH?}" "${ALLOW_UNSAFE?}" "${WAYS_FORWARD:?}"
 
 log() { echo "release $RELEASE_ID: $*" >&2; }
 
@@ -62,10 +64,52 @@ write_settings() {
   mv -f "$RELEASE_DIR/.env.new" "$RELEASE_DIR/.env"
 }
 
+# The migration checker's tool directory, outside the app's venv (the app's requirements
+# stay its own): pinned by hash, installed once per interpreter and pin set.
+linter_dir() {
+  local digest
+  digest=$(printf '%s\n%s\n' "$PYTHON" "$LINTER" | sha256sum | cut -c1-12)
+  local dir=/srv/$APP/tools/migration-linter-$digest
+  if [[ ! -f $dir/.complete ]]; then
+    rm -rf "$dir.partial"
+    install -d -m 755 "$dir.partial"
+    printf '%s\n' "$LINTER" >"$dir.partial/requirements.txt"
+    "$VENV_DIR/bin/pip" install -q --no-input --progress-bar off --no-deps --require-hashes \
+      --cache-dir "/srv/$APP/cache/pip" --target "$dir.partial" -r "$dir.partial/requirements.txt" </dev/null >&2 ||
+      { log "could not install the migration checker (django-migration-linter)"; exit 1; }
+    touch "$dir.partial/.complete"
+    rm -rf "$dir"
+    mv -T "$dir.partial" "$dir"
+  fi
+  echo "$dir"
+}
+
+# migrate runs checked, and only the migrations that belong before the switch (templates/migrate.py).
+migrate_before_switch() {
+  local linter serving=0
+  linter=$(linter_dir)
+  install_migrate_py
+  [[ -S /srv/$APP/run/current.sock ]] && serving=1
+  log "manage.py migrate (before the switch)"
+  local rc=0
+  runuser -u "$APP" -- env AFTER_SWITCH="$AFTER_SWITCH" ALLOW_UNSAFE="$ALLOW_UNSAFE" WAYS_FORWARD="$WAYS_FORWARD" \
+    LINTER_PATH="$linter" SERVING=$serving \
+    "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python "/srv/$APP/bin/migrate.py" before </dev/null >&2 || rc=$?
+  case $rc in
+    0) ;;
+    3) log "refused before migrating"; exit 3 ;;
+    *) log "manage.py migrate failed"; exit 1 ;;
+  esac
+}
+
 run_manage() {
   local cmd
   while IFS= read -r cmd; do
     [[ -n $cmd ]] || continue
+    if [[ $cmd =~ ^migrate([[:space:]]|$) ]]; then
+      migrate_before_switch
+      continue
+    fi
     log "manage.py $cmd"
     # Word splitting of $cmd is wanted: it is one command line from config.
     # stdin is the rest of the list: a command that reads it must get nothing.

@@ -282,6 +282,25 @@ const BAD: BadCase[] = [
     ],
   },
   {
+    name: "migrate with arguments; migrations named badly or in both lists",
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            manage: ["migrate api 0003", "migrate --no-input"],
+            migrations: { afterSwitch: ["api.0004_remove_ping_ua", "0004_remove"], allowUnsafe: ["api.0004_remove_ping_ua"], skip: [] },
+          },
+        }),
+      ),
+    errors: [
+      'app.manage[0]: expected "migrate --noinput" (migrate runs checked, before and after the switch; name migrations in app.migrations), got "migrate api 0003"',
+      'app.migrations.skip: unknown setting (expected one of: afterSwitch, allowUnsafe)',
+      'app.migrations.afterSwitch[1]: expected a migration as "app_label.migration_name" like "api.0004_remove_ping_ua", got "0004_remove"',
+      'app.migrations.allowUnsafe: "api.0004_remove_ping_ua" is also in app.migrations.afterSwitch (where nothing serves that could break); remove it from one',
+    ],
+  },
+  {
     name: "missing source directory",
     config: () => raw(withValues({ app: { source: "./nope" } })),
     errors: ['app.source: directory "./nope" does not exist'],
@@ -509,6 +528,7 @@ describe("validateConfig: good configurations", () => {
         jobs: [],
         keepReleases: 5,
         healthCheck: HEALTH_DEFAULT,
+        migrations: { afterSwitch: [], allowUnsafe: [] },
       },
       site: { serverName: "_", listen: "80", clientMaxBodySize: "10m" },
       database: { kind: "local", name: "hc", user: "hc" },
@@ -533,6 +553,7 @@ describe("validateConfig: good configurations", () => {
           ],
           keepReleases: 3,
           healthCheck: { path: "/healthz", expectStatus: 204, expectText: "ok", timeoutSeconds: 30 },
+          migrations: { afterSwitch: ["shop.0042_remove_order_note"], allowUnsafe: ["auth.0013_alter_user_name"] },
         },
         site: { serverName: "shop.example.com www.shop.example.com", listen: 8080, clientMaxBodySize: "25m" },
         database: { kind: "local", name: "shop_db", user: "shop_user" },
@@ -559,6 +580,7 @@ describe("validateConfig: good configurations", () => {
         ],
         keepReleases: 3,
         healthCheck: { path: "/healthz", expectStatus: 204, expectText: "ok", timeoutSeconds: 30 },
+        migrations: { afterSwitch: ["shop.0042_remove_order_note"], allowUnsafe: ["auth.0013_alter_user_name"] },
       },
       site: { serverName: "shop.example.com www.shop.example.com", listen: "8080", clientMaxBodySize: "25m" },
       database: { kind: "local", name: "shop_db", user: "shop_user" },

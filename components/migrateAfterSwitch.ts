@@ -1,0 +1,39 @@
+// The second phase of migrate: the migrations named in app.migrations.afterSwitch (and those
+// depending on them), applied once the new release serves and every older web and job
+// program has stopped (templates/migrate-after-switch.sh). Replaced with each release.
+import * as pulumi from "@pulumi/pulumi";
+import { HostCommand } from "./hostCommand";
+import { readTemplate, renderScript } from "./render";
+import { SshTarget } from "./ssh";
+
+export interface MigrateAfterSwitchArgs {
+  connection: pulumi.Input<SshTarget>;
+  hostId: pulumi.Input<string>;
+  app: string;
+  releaseId: pulumi.Input<string>;
+  releaseDir: pulumi.Input<string>;
+  /** The new release's web and job programs: every other one of the app is older. */
+  live: pulumi.Input<string[]>;
+  afterSwitch: string[];
+}
+
+export function migrateAfterSwitch(name: string, args: MigrateAfterSwitchArgs, opts: pulumi.CustomResourceOptions): HostCommand {
+  return new HostCommand(
+    name,
+    {
+      connection: args.connection,
+      create: pulumi.all([args.releaseDir, args.live]).apply(([dir, live]) =>
+        renderScript("migrate-after-switch.sh", {
+          APP: args.app,
+          RELEASE_DIR: dir,
+          LIVE: live.join(" "),
+          MIGRATE_PY: readTemplate("migrate.py"),
+          AFTER_SWITCH: args.afterSwitch.join(" "),
+        }),
+      ),
+      triggers: [args.releaseId, args.hostId],
+      timeoutSeconds: 1200,
+    },
+    opts,
+  );
+}
