@@ -19,10 +19,11 @@ let address: pulumi.Output<string>;
 let dropletId: pulumi.Output<string> | undefined;
 let hostResource: pulumi.Resource | undefined;
 if (host.kind === "droplet") {
-  // The host key is derived from the deploy key (a secret already in config):
-  // stable across runs, known before the droplet boots, pinned from the first connection.
+  // The host key is derived from the deploy key (a secret already in config) when the droplet is
+  // first created, then kept in state: known before the droplet boots, pinned from the first connection.
   const hostKey = hostKeyFromSecret(secrets.sshPrivateKey, `${pulumi.getProject()}/${pulumi.getStack()}/${app.name}`);
-  const droplet = new Droplet(app.name, { host, appName: app.name, hostKey });
+  const protect = host.protect ?? database.kind === "local";
+  const droplet = new Droplet(app.name, { host, appName: app.name, hostKey, protect });
   address = droplet.address;
   hostId = droplet.dropletId;
   dropletId = droplet.dropletId;

@@ -37,6 +37,11 @@ export interface DropletHost {
   reservedIp: boolean;
   /** DNS: a domain managed in DigitalOcean and the record name ("@" or a subdomain). Default none. */
   dns?: { domain: string; record: string };
+  /**
+   * Pulumi `protect`: `pulumi destroy` and any replacement of the droplet fail until it is
+   * turned off. Default: true when the database is on the droplet (database.kind "local").
+   */
+  protect?: boolean;
 }
 
 export interface Job {
@@ -113,7 +118,7 @@ export interface SiteConfig {
  */
 export type DatabaseConfig =
   | { kind: "local"; name: string; user: string }
-  | { kind: "managed"; name: string; user: string; size: string; version: string };
+  | { kind: "managed"; name: string; user: string; size: string; version: string; /** Pulumi `protect` on the cluster. Default true. */ protect: boolean };
 
 export interface Secrets {
   /** Private half of the deploy key (OpenSSH format). */

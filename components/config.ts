@@ -50,7 +50,7 @@ const SECRET_KEYS = ["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEn
 const TOP_LEVEL_KEYS: readonly string[] = [...PLAIN_KEYS, ...SECRET_KEYS];
 
 const HOST_KEYS = ["address", "port", "user", "hostKey"];
-const DROPLET_KEYS = ["region", "size", "image", "sshPublicKey", "sshAllowFrom", "monitoring", "tags", "reservedIp", "dns"];
+const DROPLET_KEYS = ["region", "size", "image", "sshPublicKey", "sshAllowFrom", "monitoring", "tags", "reservedIp", "dns", "protect"];
 const DNS_KEYS = ["domain", "record"];
 const APP_KEYS = ["name", "source", "git", "python", "wsgi", "workers", "env", "manage", "jobs", "keepReleases", "healthCheck", "migrations"];
 const MIGRATIONS_KEYS = ["afterSwitch", "allowUnsafe"];
@@ -59,7 +59,7 @@ const JOB_KEYS = ["name", "command", "singleton"];
 const HEALTH_CHECK_KEYS = ["path", "expectStatus", "expectText", "timeoutSeconds"];
 const SITE_KEYS = ["serverName", "listen", "clientMaxBodySize"];
 const LOCAL_DB_KEYS = ["kind", "name", "user"];
-const MANAGED_DB_KEYS = ["kind", "name", "user", "size", "version"];
+const MANAGED_DB_KEYS = ["kind", "name", "user", "size", "version", "protect"];
 
 /** Where each nested setting lives, to point a misplaced top-level key at it. */
 const NESTED_KEYS: Record<string, readonly string[]> = {
@@ -410,6 +410,7 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
     tags = tagList.map((t, i) => text(p, join("droplet.tags", i), t, 'a tag of letters, digits, ":", "-" and "_"', pattern(TAG)) ?? "");
   }
   const reservedIp = bool(p, "droplet.reservedIp", o.reservedIp) ?? d.reservedIp;
+  const protect = bool(p, "droplet.protect", o.protect);
 
   let dns: DropletHost["dns"];
   if (!missing(o.dns)) {
@@ -437,6 +438,7 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
     tags,
     reservedIp,
     ...(dns ? { dns } : {}),
+    ...(protect !== undefined ? { protect } : {}),
   };
 }
 
@@ -665,6 +667,7 @@ function checkDatabase(p: Problems, v: unknown, appName: string): DatabaseConfig
       user,
       size: text(p, "database.size", o.size, 'a DigitalOcean database size slug like "db-s-1vcpu-1gb"', pattern(SLUG)) ?? DEFAULTS.database.managedSize,
       version: text(p, "database.version", o.version, 'a PostgreSQL major version like "16"', pattern(PG_VERSION)) ?? DEFAULTS.database.managedVersion,
+      protect: bool(p, "database.protect", o.protect) ?? true,
     };
   }
   return kind === "local" ? { kind: "local", name, user } : undefined;

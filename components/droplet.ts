@@ -22,12 +22,16 @@
 // Nothing new to store or to set, no extra plugin, stable across runs, and
 // secret exactly as long as the deploy key is. Whoever holds the deploy key
 // can derive the host key, but that person is root on the droplet anyway.
-// Rotating the deploy key changes the host key; it replaces the droplet
-// regardless (a new `sshKeys` entry does too).
+// The key is derived once, when the stack first creates the droplet, and then
+// pinned in state (hostKeyPin.ts): the deploy key set again in another textual
+// form, or a new deploy key, changes neither the host key nor the user data.
+// The user data is first-boot only anyway (`ignoreChanges`): DigitalOcean
+// replaces a droplet whose user data changes, and with it a local database.
 import * as crypto from "node:crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletHost } from "./config-types";
+import { HostKeyPin } from "./hostKeyPin";
 
 /** An SSH host key: private half in OpenSSH form, public half as "ssh-ed25519 AAAA…" (no comment). */
 export interface HostKeyPair {
@@ -146,8 +150,10 @@ export interface DropletArgs {
   host: DropletHost;
   /** App name: with the stack name, names the droplet, its deploy key and its firewall. */
   appName: string;
-  /** SSH host key installed by cloud-init (see `hostKeyFromSecret`). Changing it replaces the droplet. */
+  /** SSH host key for a new droplet (see `hostKeyFromSecret`): pinned when first created, never changed after. */
   hostKey: { privateKey: pulumi.Input<string>; publicKey: pulumi.Input<string> };
+  /** Pulumi `protect` on the droplet: it holds data (a local database) that a replacement would lose. */
+  protect: boolean;
 }
 
 export class Droplet extends pulumi.ComponentResource {
@@ -172,8 +178,9 @@ export class Droplet extends pulumi.ComponentResource {
 
     this.sshKey = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${label}-deploy`, publicKey: host.sshPublicKey }, { parent: this });
 
+    const pinned = new HostKeyPin(`${name}-host-key`, args.hostKey, { parent: this });
     const userData = pulumi
-      .all([args.hostKey.privateKey, args.hostKey.publicKey])
+      .all([pinned.privateKey, pinned.publicKey])
       .apply(([privateKey, publicKey]) => renderCloudInit({ privateKey, publicKey }));
 
     this.droplet = new digitalocean.Droplet(
@@ -189,7 +196,8 @@ export class Droplet extends pulumi.ComponentResource {
         // Secret: it holds the host's private key, and Pulumi keeps inputs in state.
         userData: pulumi.secret(userData),
       },
-      { parent: this },
+      // cloud-init runs at first boot only; a new text would replace the droplet for nothing.
+      { parent: this, ignoreChanges: ["userData"], protect: args.protect },
     );
     const dropletNumber = this.droplet.id.apply((id) => Number(id));
 
@@ -235,7 +243,7 @@ export class Droplet extends pulumi.ComponentResource {
     }
 
     this.address = address;
-    this.hostKey = pulumi.unsecret(pulumi.output(args.hostKey.publicKey));
+    this.hostKey = pulumi.unsecret(pinned.publicKey);
     this.dropletId = this.droplet.id;
     this.registerOutputs({ address: this.address, hostKey: this.hostKey, dropletId: this.dropletId });
   }

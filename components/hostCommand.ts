@@ -124,7 +124,7 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
 
 export class HostCommand extends pulumi.dynamic.Resource {
   /** The last characters of the create (or update) script's stdout. */
-  public readonly stdout!: pulumi.Output<string>;
+  declare public readonly stdout: pulumi.Output<string>;
 
   constructor(name: string, args: HostCommandArgs, opts?: pulumi.CustomResourceOptions) {
     super(

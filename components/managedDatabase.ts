@@ -4,7 +4,7 @@ import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface ManagedDatabaseArgs {
-  database: { name: string; user: string; size: string; version: string };
+  database: { name: string; user: string; size: string; version: string; protect: boolean };
   dropletId: pulumi.Input<string>;
   region: string;
 }
@@ -18,7 +18,8 @@ export class ManagedDatabase extends pulumi.ComponentResource {
     const cluster = new digitalocean.DatabaseCluster(
       `${name}-db`,
       { engine: "pg", version: args.database.version, size: args.database.size, region: args.region, nodeCount: 1 },
-      child,
+      // It holds the data: `pulumi destroy` or a replacement needs database.protect false first.
+      { parent: this, protect: args.database.protect },
     );
     const db = new digitalocean.DatabaseDb(`${name}-db-name`, { clusterId: cluster.id, name: args.database.name }, child);
     const user = new digitalocean.DatabaseUser(`${name}-db-user`, { clusterId: cluster.id, name: args.database.user }, child);

@@ -301,6 +301,15 @@ const BAD: BadCase[] = [
     ],
   },
   {
+    name: "protect: a yes/no, and database.protect only for a managed cluster",
+    config: () => raw(withValues({ app: { source: "examples/app" }, droplet: { sshPublicKey: "x", protect: "maybe" }, database: { protect: false } })),
+    errors: [
+      'droplet.sshPublicKey: expected the deploy key\'s public half like "ssh-ed25519 AAAA… you@laptop", got "x"',
+      'droplet.protect: expected true or false, got "maybe"',
+      'database.protect: only used with database.kind "managed"',
+    ],
+  },
+  {
     name: "missing source directory",
     config: () => raw(withValues({ app: { source: "./nope" } })),
     errors: ['app.source: directory "./nope" does not exist'],
@@ -622,7 +631,7 @@ describe("validateConfig: good configurations", () => {
       dns: { domain: "example.com", record: "@" },
     });
     expect(result.config?.site.listen).toBe("[::]:80");
-    expect(result.config?.database).toStrictEqual({ kind: "managed", name: "hc", user: "hc", size: "db-s-1vcpu-1gb", version: "17" });
+    expect(result.config?.database).toStrictEqual({ kind: "managed", name: "hc", user: "hc", size: "db-s-1vcpu-1gb", version: "17", protect: true });
   });
 
   it("null values (an emptied YAML key) count as unset", () => {

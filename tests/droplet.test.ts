@@ -21,6 +21,10 @@ interface Registered {
   inputs: Record<string, any>;
 }
 const registered: Registered[] = [];
+/** Resource options as the engine gets them, by resource name. */
+const options = new Map<string, { protect: boolean; ignoreChanges: string[] }>();
+/** A host key already pinned in state, by HostKeyPin name: the mock returns it instead of the inputs. */
+const pinnedInState = new Map<string, { privateKey: string; publicKey: string }>();
 
 const DROPLET_ID = "409871234";
 const DROPLET_IP = "203.0.113.10";
@@ -53,6 +57,7 @@ pulumi.runtime.setMocks(
         case "digitalocean:index/dnsRecord:DnsRecord":
           return { id: "dns-0001", state: { ...args.inputs, fqdn: `${args.inputs.name}.${args.inputs.domain}` } };
         default:
+          if (pinnedInState.has(args.name)) return { id: "host-key", state: { ...args.inputs, ...pinnedInState.get(args.name) } };
           return { id: `${args.name}-id`, state: args.inputs };
       }
     },
@@ -62,6 +67,15 @@ pulumi.runtime.setMocks(
   "prod",
   false,
 );
+{
+  // The mock monitor sees the whole registration request; newResource only part of it.
+  const monitor = pulumi.runtime.getMonitor() as any;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    options.set(req.getName(), { protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList() });
+    return register(req, callback);
+  };
+}
 type DropletModule = typeof import("../components/droplet");
 // The program's module loads after setMocks (one import per file).
 let Droplet: DropletModule["Droplet"];
@@ -101,9 +115,9 @@ function dropletHost(over: Partial<DropletHost> = {}): DropletHost {
 }
 
 /** Builds a Droplet component and waits until all its children are registered. */
-async function stack(name: string, host: DropletHost) {
+async function stack(name: string, host: DropletHost, protect = false) {
   const context = `djangozd/prod/${name}`;
-  const component = new Droplet(name, { host, appName: "hc", hostKey: hostKeyFromSecret(pulumi.secret(DEPLOY_PRIVATE), context) });
+  const component = new Droplet(name, { host, appName: "hc", hostKey: hostKeyFromSecret(pulumi.secret(DEPLOY_PRIVATE), context), protect });
   const children = [
     component.sshKey,
     component.droplet,
@@ -126,6 +140,7 @@ describe("Droplet component", () => {
       "digitalocean:index/droplet:Droplet plain-droplet",
       "digitalocean:index/firewall:Firewall plain-firewall",
       "digitalocean:index/sshKey:SshKey plain-ssh-key",
+      "pulumi-nodejs:dynamic/djangozd:HostKeyPin plain-host-key",
     ]);
 
     const [key] = s.byType("sshKey:SshKey");
@@ -201,6 +216,7 @@ describe("Droplet component", () => {
       "full-dns",
       "full-droplet",
       "full-firewall",
+      "full-host-key",
       "full-reserved-ip",
       "full-reserved-ip-assignment",
       "full-ssh-key",
@@ -223,7 +239,7 @@ describe("Droplet component", () => {
 
   it("a given host key pair is used as is", async () => {
     const pair = ed25519HostKey(Buffer.alloc(32, 42));
-    const c = new Droplet("given", { host: dropletHost(), appName: "hc", hostKey: pair });
+    const c = new Droplet("given", { host: dropletHost(), appName: "hc", hostKey: pair, protect: false });
     const pinned = await value(c.hostKey);
     await value(c.firewall.urn);
     const droplet = registered.find((r) => r.name === "given-droplet")!;
@@ -232,6 +248,41 @@ describe("Droplet component", () => {
     const cloudInit = YAML.parse(droplet.inputs.userData.value);
     expect(cloudInit.ssh_keys.ed25519_public).toBe(pinned);
     expect(cloudInit.ssh_keys.ed25519_private.trim()).toBe(pair.privateKey.trim());
+  });
+});
+
+describe("the droplet survives edits of the stack config", () => {
+  it("its user data is first-boot only, and protect follows the setting", async () => {
+    await stack("guarded", dropletHost(), true);
+    expect(options.get("guarded-droplet")).toEqual({ protect: true, ignoreChanges: ["userData"] });
+    await stack("unguarded", dropletHost(), false);
+    expect(options.get("unguarded-droplet")).toEqual({ protect: false, ignoreChanges: ["userData"] });
+  });
+
+  it("the host key pinned in state wins over the one derived now (the deploy key was set again differently)", async () => {
+    const installed = ed25519HostKey(Buffer.alloc(32, 77));
+    pinnedInState.set("kept-host-key", installed);
+    const s = await stack("kept", dropletHost());
+    expect(s.expectedKey.publicKey).not.toBe(installed.publicKey);
+    expect(s.hostKey).toBe(installed.publicKey);
+    const cloudInit = YAML.parse(s.byType("droplet:Droplet")[0].inputs.userData.value);
+    expect(cloudInit.ssh_keys.ed25519_public).toBe(installed.publicKey);
+  });
+
+  it("HostKeyPin: a new derivation of the key is never a change; the pinned private half stays secret", async () => {
+    const { hostKeyPinProvider } = await import("../components/hostKeyPin");
+    const original = deriveHostKey(DEPLOY_PRIVATE, "p/s/hc");
+    // The same deploy key with a trailing newline, with CRLF line ends, and in PEM (PKCS#8) form.
+    const pem = (await import("node:crypto")).createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.alloc(32, 5)]), format: "der", type: "pkcs8" });
+    const variants = [`${DEPLOY_PRIVATE}\n`, DEPLOY_PRIVATE.replace(/\n/g, "\r\n"), pem.export({ format: "pem", type: "pkcs8" }).toString()];
+    for (const text of variants) {
+      const derived = deriveHostKey(text, "p/s/hc");
+      expect(derived.publicKey).not.toBe(original.publicKey);
+      expect((await hostKeyPinProvider.diff!("host-key", original, derived)).changes).toBe(false);
+    }
+    await stack("secretpin", dropletHost());
+    const pin = registered.find((r) => r.name === "secretpin-host-key")!;
+    expect(pin.inputs.privateKey[pulumi.runtime.specialSigKey]).toBe(pulumi.runtime.specialSecretSig);
   });
 });
 

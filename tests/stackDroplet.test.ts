@@ -51,6 +51,10 @@ describe("a DigitalOcean stack", () => {
     }
   });
 
+  it("protects the droplet, which holds the local database: destroy or a replacement needs droplet.protect false", () => {
+    expect(registered.filter((r) => r.protect).map((r) => r.type)).toEqual(["digitalocean:index/droplet:Droplet"]);
+  });
+
   it("skips the commands' deletes when the droplet itself is deleted", () => {
     for (const c of commands()) expect(c.deletedWith, c.name).toMatch(/digitalocean:index\/droplet:Droplet::hc-droplet$/);
   });

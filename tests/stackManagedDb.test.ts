@@ -24,6 +24,11 @@ beforeAll(async () => {
 });
 
 describe("a stack with a managed database", () => {
+  it("protects the cluster (it holds the data), not the droplet (it holds none)", () => {
+    const protectedTypes = registered.filter((r) => r.protect).map((r) => r.type);
+    expect(protectedTypes).toEqual(["digitalocean:index/databaseCluster:DatabaseCluster"]);
+  });
+
   it("creates a cluster in the droplet's region, its database and user", () => {
     expect(inputsOf("digitalocean:index/databaseCluster:DatabaseCluster")).toMatchObject({ engine: "pg", region: "ams3", nodeCount: 1 });
     expect(inputsOf("digitalocean:index/databaseDb:DatabaseDb")).toMatchObject({ clusterId: "db-cluster-1", name: "hc" });
