@@ -607,7 +607,7 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
         'a repository URL like "https://github.com/you/app.git" or "git@github.com:you/app.git"',
         pattern(GIT_URL),
       );
-      const ref = requiredText(p, "app.git.ref", g.ref, 'a branch, tag or commit like "main", "v1.2.0" or "3f2c1ab"', pattern(GIT_REF));
+      const ref = requiredText(p, "app.git.ref", g.ref, 'a branch, a tag or a full 40-character commit id, like "main" or "v1.2.0"', pattern(GIT_REF));
       if (url !== undefined && ref !== undefined) git = { url, ref };
     }
   }

@@ -45,36 +45,84 @@ export function digestDirectory(dir: string): string {
   return hash.digest("hex");
 }
 
-/** Packs a local directory; the tarball is reused when the content is unchanged. */
+/**
+ * This user's cache of packed sources and git exports: a directory only its owner may enter.
+ * The shared temp directory is not used: there another user could plant a tarball under the
+ * expected name, and `pip install` on the server would run its code as root.
+ */
+export function sourceCache(): string {
+  const root = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "django-zero-downtime", "sources");
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  const st = fs.lstatSync(root);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new Error(`source cache ${root}: not a directory owned by you; remove it`);
+  }
+  if ((st.mode & 0o077) !== 0) fs.chmodSync(root, 0o700);
+  // Each deploy of new code adds one entry: those unused for two weeks go.
+  const cutoff = Date.now() - 14 * 86_400_000;
+  for (const name of fs.readdirSync(root)) {
+    const entry = path.join(root, name);
+    if (fs.lstatSync(entry).mtimeMs < cutoff) fs.rmSync(entry, { recursive: true, force: true });
+  }
+  return root;
+}
+
+const sha256File = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+/**
+ * Packs a local directory. The tarball is reused when the content is unchanged and the
+ * tarball is the one this cache wrote (its own sha256 is kept beside it, and checked).
+ */
 export function packDirectory(dir: string): PackedSource {
   const digest = digestDirectory(dir);
   const requirements = fs.readFileSync(path.join(dir, "requirements.txt"));
   const requirementsDigest = crypto.createHash("sha256").update(requirements).digest("hex");
-  const archive = path.join(os.tmpdir(), `djangozd-source-${digest.slice(0, 16)}.tar.gz`);
-  if (!fs.existsSync(archive)) {
-    const listing = path.join(os.tmpdir(), `djangozd-files-${digest.slice(0, 16)}-${process.pid}`);
-    fs.writeFileSync(listing, listFiles(dir).join("\n") + "\n");
+  const cache = sourceCache();
+  const archive = path.join(cache, `${digest}.tar.gz`);
+  const sum = `${archive}.sha256`;
+  const intact = () => fs.existsSync(sum) && fs.existsSync(archive) && fs.readFileSync(sum, "utf8") === sha256File(archive);
+  if (intact()) {
+    fs.utimesSync(archive, new Date(), new Date());
+    fs.utimesSync(sum, new Date(), new Date());
+  } else {
+    const listing = path.join(cache, `files-${digest}-${process.pid}`);
+    fs.writeFileSync(listing, listFiles(dir).join("\n") + "\n", { mode: 0o600 });
     const partial = `${archive}.${process.pid}`;
     execFileSync("tar", ["-czf", partial, "-C", dir, "--owner=0", "--group=0", "--numeric-owner", "-T", listing]);
+    fs.chmodSync(partial, 0o600);
+    fs.writeFileSync(`${sum}.${process.pid}`, sha256File(partial), { mode: 0o600 });
     fs.renameSync(partial, archive);
+    fs.renameSync(`${sum}.${process.pid}`, sum);
     fs.rmSync(listing);
   }
   return { digest, requirementsDigest, archive };
 }
 
-/** Resolves a git ref to its commit and exports that commit as a directory (cached by commit). */
+/**
+ * Resolves a git ref to its commit and exports that commit as a directory (cached by commit,
+ * with the digest of what was exported checked on reuse).
+ */
 export function exportGitRef(url: string, ref: string): { commit: string; dir: string } {
   const commit = /^[0-9a-f]{40}$/.test(ref) ? ref : resolveRef(url, ref);
-  const dir = path.join(os.tmpdir(), `djangozd-git-${commit}`);
-  if (!fs.existsSync(dir)) {
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "djangozd-clone-"));
+  const cache = sourceCache();
+  const dir = path.join(cache, `git-${commit}`);
+  const sum = `${dir}.sha256`;
+  if (fs.existsSync(dir) && fs.existsSync(sum) && fs.readFileSync(sum, "utf8") === digestDirectory(dir)) {
+    for (const p of [dir, sum]) fs.utimesSync(p, new Date(), new Date());
+  } else {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const work = fs.mkdtempSync(path.join(cache, "clone-"));
     try {
       execFileSync("git", ["init", "-q", work]);
       execFileSync("git", ["-C", work, "fetch", "-q", "--depth", "1", url, commit], { stdio: "pipe" });
       const partial = `${dir}.${process.pid}`;
-      fs.mkdirSync(partial);
+      fs.rmSync(partial, { recursive: true, force: true });
+      fs.mkdirSync(partial, { mode: 0o700 });
       execFileSync("sh", ["-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "sh", work, commit, partial]);
+      fs.writeFileSync(`${sum}.${process.pid}`, digestDirectory(partial), { mode: 0o600 });
       fs.renameSync(partial, dir);
+      fs.renameSync(`${sum}.${process.pid}`, sum);
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -82,16 +130,30 @@ export function exportGitRef(url: string, ref: string): { commit: string; dir: s
   return { commit, dir };
 }
 
+/**
+ * The commit a branch or tag names, matched exactly (`git ls-remote` alone matches by suffix:
+ * "main" would also find refs/heads/feature/main). A tag wins over a branch of the same name,
+ * as in git itself; an annotated tag is peeled to its commit.
+ */
 function resolveRef(url: string, ref: string): string {
   let out: string;
   try {
-    out = execFileSync("git", ["ls-remote", url, ref, `refs/tags/${ref}^{}`], { encoding: "utf8", stdio: "pipe" });
+    out = execFileSync("git", ["ls-remote", url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`], { encoding: "utf8", stdio: "pipe" });
   } catch (err) {
     throw new Error(`app.git: cannot read ${url}: ${(err as Error).message.split("\n")[0]}`);
   }
-  const lines = out.trim().split("\n").filter(Boolean);
-  // A peeled annotated tag names the commit; otherwise the ref itself does.
-  const line = lines.find((l) => l.endsWith("^{}")) ?? lines[0];
-  if (!line) throw new Error(`app.git: ref "${ref}" not found in ${url}`);
-  return line.split("\t")[0];
+  const refs = new Map(
+    out
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t"))
+      .map(([sha, name]) => [name, sha] as const),
+  );
+  const sha = refs.get(`refs/tags/${ref}^{}`) ?? refs.get(`refs/tags/${ref}`) ?? refs.get(`refs/heads/${ref}`);
+  if (sha) return sha;
+  if (/^[0-9a-f]{4,39}$/.test(ref)) {
+    throw new Error(`app.git.ref: "${ref}" is no branch or tag in ${url}; give a commit as its full 40-character id`);
+  }
+  throw new Error(`app.git: ref "${ref}" not found in ${url} (no branch or tag of that name)`);
 }

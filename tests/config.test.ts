@@ -339,7 +339,7 @@ const BAD: BadCase[] = [
     config: () => raw(withValues({ app: { git: { url: "github.com/example/app", ref: "--upload-pack=x" } } })),
     errors: [
       'app.git.url: expected a repository URL like "https://github.com/you/app.git" or "git@github.com:you/app.git", got "github.com/example/app"',
-      'app.git.ref: expected a branch, tag or commit like "main", "v1.2.0" or "3f2c1ab", got "--upload-pack=x"',
+      'app.git.ref: expected a branch, a tag or a full 40-character commit id, like "main" or "v1.2.0", got "--upload-pack=x"',
     ],
   },
   {
