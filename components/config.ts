@@ -100,6 +100,10 @@ const DEFAULTS = {
 // Formats
 
 const APP_NAME = /^[a-z][a-z0-9]{1,30}$/;
+// Accounts of Debian and Ubuntu images (and of the packages the bootstrap installs) that fit APP_NAME.
+const SYSTEM_ACCOUNTS = new Set(
+  "root daemon bin sys sync games man lp mail news uucp proxy backup list irc gnats nobody postgres sshd ubuntu debian admin syslog messagebus polkitd tss uuidd tcpdump landscape pollinate fwupd lxd dnsmasq usbmux ntp chrony sudo adm staff users nogroup www".split(" "),
+);
 // A Django migration: app label and module name.
 const MIGRATION = /^[A-Za-z_]\w*\.\w+$/;
 const JOB_NAME = /^[a-z][a-z0-9-]{0,30}$/;
@@ -545,6 +549,10 @@ function checkJobs(p: Problems, v: unknown): Job[] {
       (s) => s.trim() !== "" && !/[\r\n]/.test(s),
     );
     if (command?.includes("%")) p.add(`${at}.command`, 'must not contain "%" (supervisor expands it); move the command into a script');
+    else if (command !== undefined && /\s[;#]/.test(command)) {
+      // supervisor's config reader ends the line at " ;" or " #": "--label #1" would run as "--label".
+      p.add(`${at}.command`, `must not contain " ;" or " #" (supervisor reads the rest as a comment), got ${show(command)}; move the command into a script`);
+    }
     const singleton = bool(p, `${at}.singleton`, o.singleton) ?? DEFAULTS.app.jobSingleton;
     if (name !== undefined && command !== undefined) jobs.push({ name, command, singleton });
   });
@@ -588,6 +596,10 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
   if (!o) return undefined;
   const d = DEFAULTS.app;
   const name = text(p, "app.name", o.name, '2 to 31 lowercase letters and digits, starting with a letter (like "hc")', pattern(APP_NAME)) ?? d.name;
+  if (SYSTEM_ACCOUNTS.has(name)) {
+    // The app runs as a unix user of this name, and owns a database role of it by default.
+    p.add("app.name", `${show(name)} is a system account's name; the app gets a user of its own: choose another name`);
+  }
 
   const hasSource = !missing(o.source);
   const hasGit = !missing(o.git);
@@ -771,6 +783,9 @@ function checkAll(raw: RawConfig): { config?: Omit<DeployConfig, "secrets">; sec
   const existing = hasHost ? checkExistingHost(p, values.host) : undefined;
   const droplet = hasDroplet ? checkDroplet(p, values.droplet) : undefined;
   const app = checkApp(p, values.app);
+  if (app && existing && app.name === existing.user) {
+    p.add("app.name", `${show(app.name)} is host.user, the SSH login; the app gets a user of its own: choose another name`);
+  }
   const site = checkSite(p, values.site);
   const database = checkDatabase(p, values.database, app?.name ?? DEFAULTS.app.name);
   if (database?.kind === "managed" && hasHost && !hasDroplet) {

@@ -33,9 +33,23 @@ install_packages() {
   apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-prepare_layout() {
-  id -u "$APP" >/dev/null 2>&1 ||
+# The app's own unix user: made here, never one the host already had (root, the login user,
+# another service's), which would hand that account the app's files and the app its rights.
+app_user() {
+  if ! id -u "$APP" >/dev/null 2>&1; then
     useradd --system --user-group --home-dir "/srv/$APP" --no-create-home --shell /usr/sbin/nologin "$APP"
+    return
+  fi
+  local entry
+  entry=$(getent passwd "$APP")
+  if [[ $(cut -d: -f6,7 <<<"$entry") != "/srv/$APP:/usr/sbin/nologin" || $(id -u "$APP") == 0 ]]; then
+    echo "app.name \"$APP\": this host already has a user $APP that this deploy did not create ($entry); choose another app.name" >&2
+    exit 1
+  fi
+}
+
+prepare_layout() {
+  app_user
   install -d -m 755 "/srv/$APP" "/srv/$APP/releases" "/srv/$APP/venvs" "/srv/$APP/bin" "/srv/$APP/cache"
   install -d -m 755 -o "$APP" -g "$APP" "/srv/$APP/run"
   # Release sources arrive here over SFTP as the login user, root or not.

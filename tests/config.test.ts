@@ -254,6 +254,9 @@ const BAD: BadCase[] = [
           jobs: [
             { name: "a", command: "python manage.py x\nrm -rf /" },
             { name: "b", command: "date +%s" },
+            { name: "c", command: "python manage.py label --name #1" },
+            { name: "d", command: "python manage.py a ; rm -rf /" },
+            { name: "e", command: "python manage.py tag --name=a#b;c" },
           ],
         },
       }),
@@ -261,6 +264,8 @@ const BAD: BadCase[] = [
     errors: [
       'app.jobs[0].command: expected a command on one line like "python manage.py sendalerts", got "python manage.py x\\nrm -rf /"',
       'app.jobs[1].command: must not contain "%" (supervisor expands it); move the command into a script',
+      'app.jobs[2].command: must not contain " ;" or " #" (supervisor reads the rest as a comment), got "python manage.py label --name #1"; move the command into a script',
+      'app.jobs[3].command: must not contain " ;" or " #" (supervisor reads the rest as a comment), got "python manage.py a ; rm -rf /"; move the command into a script',
     ],
   },
   {
@@ -308,6 +313,11 @@ const BAD: BadCase[] = [
       'droplet.protect: expected true or false, got "maybe"',
       'database.protect: only used with database.kind "managed"',
     ],
+  },
+  {
+    name: "app names of system accounts",
+    config: () => raw(withValues({ app: { source: "examples/app", name: "postgres" } })),
+    errors: ['app.name: "postgres" is a system account\'s name; the app gets a user of its own: choose another name'],
   },
   {
     name: "missing source directory",

@@ -312,4 +312,25 @@ describe("a login user other than root", () => {
     const d = await sudoStack.destroy();
     expect(d.code, d.stdout + d.stderr).toBe(0);
   });
+
+  test("an app name that is an account the host already has is refused, and the account is left as it was", async () => {
+    // "deploy" is the login user here: config refuses that one; another existing account is only known on the host.
+    await onHost("id -u mallory >/dev/null 2>&1 || useradd --create-home --shell /bin/bash mallory");
+    const before = await onHost("getent passwd mallory; ls -la ~mallory | wc -l");
+    await sudoStack.remove();
+    await sudoStack.init({ ...sandbox, user: "deploy" }, {
+      djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+      dbPassword: crypto.randomBytes(18).toString("base64url"),
+    });
+    sudoStack.setPlain({ app: { name: "deploy", source: makeAppVariant("v1") }, site: { listen: "127.0.0.1:8083" } });
+    const asLogin = await sudoStack.preview();
+    expect(asLogin.code).not.toBe(0);
+    expect(asLogin.stdout + asLogin.stderr).toContain('app.name: "deploy" is host.user, the SSH login');
+    sudoStack.setPlain({ app: { name: "mallory", source: makeAppVariant("v1") }, site: { listen: "127.0.0.1:8083" } });
+    const r = await sudoStack.up();
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('app.name "mallory": this host already has a user mallory that this deploy did not create');
+    expect(await onHost("getent passwd mallory; ls -la ~mallory | wc -l")).toBe(before);
+    expect(await onHost("test -e /srv/mallory && echo exists || echo absent")).toBe("absent\n");
+  });
 });
