@@ -1,6 +1,6 @@
 // Runs one bash script on a host over SSH, pinning the host key. Kept free of
 // Pulumi types: the dynamic provider serializes these functions into state.
-import { Client } from "ssh2";
+import { Client, ServerHostKeyAlgorithm } from "ssh2";
 
 export interface SshTarget {
   host: string;
@@ -27,6 +27,16 @@ export function hostKeyBlob(hostKey: string): Buffer {
   const parts = hostKey.trim().split(/\s+/);
   if (parts.length < 2) throw new Error(`host key "${hostKey}" is not in authorized-keys form ("ssh-ed25519 AAAA…")`);
   return Buffer.from(parts[1], "base64");
+}
+
+/**
+ * The host key algorithms to offer: only the pinned key's, so a server with several host keys
+ * presents that one (offered them all, OpenSSH picks ed25519, and a pinned ECDSA or RSA key
+ * would never match). An RSA key signs with SHA-2 on current servers.
+ */
+export function hostKeyAlgorithms(hostKey: string): string[] {
+  const type = hostKey.trim().split(/\s+/)[0];
+  return type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type];
 }
 
 /** Single-quotes a string for bash. */
@@ -61,6 +71,7 @@ function connectOnce(t: SshTarget): Promise<Client> {
         readyTimeout: 15000,
         keepaliveInterval: 10000,
         keepaliveCountMax: 6,
+        algorithms: { serverHostKey: hostKeyAlgorithms(t.hostKey) as ServerHostKeyAlgorithm[] },
         hostVerifier: (key: Buffer) => {
           presented = key;
           return key.equals(expected);

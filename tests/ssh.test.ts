@@ -1,0 +1,53 @@
+// The SSH client against a real SSH server (ssh2's) that, like OpenSSH, has host keys of several
+// types: the deploy connects when any one of them is pinned, and never to a key not pinned.
+import { AddressInfo } from "net";
+import { Server, utils } from "ssh2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOverSsh } from "../components/ssh";
+
+const keys = {
+  ed25519: utils.generateKeyPairSync("ed25519"),
+  ecdsa: utils.generateKeyPairSync("ecdsa", { bits: 256 }),
+  rsa: utils.generateKeyPairSync("rsa", { bits: 2048 }),
+};
+const client = utils.generateKeyPairSync("ed25519");
+let server: Server;
+let port: number;
+
+beforeAll(async () => {
+  server = new Server({ hostKeys: [keys.ed25519.private, keys.ecdsa.private, keys.rsa.private] }, (conn) => {
+    conn
+      .on("authentication", (ctx) => (ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"])))
+      .on("ready", () =>
+        conn.on("session", (accept) =>
+          accept().on("exec", (acceptExec) => {
+            const stream = acceptExec();
+            stream.write("connected\n");
+            stream.exit(0);
+            stream.end();
+          }),
+        ),
+      )
+      .on("error", () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(() => server.close());
+
+const target = (hostKey: string) => ({ host: "127.0.0.1", port, user: "root", privateKey: client.private, hostKey, dialAttempts: 1 });
+
+describe("host keys of every type the config accepts", () => {
+  for (const type of ["ed25519", "ecdsa", "rsa"] as const) {
+    it(`connects when the ${type} key is pinned`, async () => {
+      const r = await runOverSsh(target(keys[type].public), "true", "", 10);
+      expect(r.stdout).toBe("connected\n");
+    });
+  }
+
+  it("refuses a key that is not the pinned one", async () => {
+    const other = utils.generateKeyPairSync("ecdsa", { bits: 256 }).public;
+    await expect(runOverSsh(target(other), "true", "", 10)).rejects.toThrow(/host key mismatch/);
+  });
+});
