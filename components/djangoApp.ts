@@ -40,10 +40,22 @@ export interface DjangoAppArgs {
   secretEnv: pulumi.Input<Record<string, string>>;
 }
 
-/** ALLOWED_HOSTS when the user has not set it: the site's names, plus the health check's. */
+const siteNames = (serverName: string) => serverName.split(/\s+/).filter((n) => n && n !== "_" && !n.startsWith("~"));
+
+/** ALLOWED_HOSTS when the user has not set it: the site's names (nginx's "*.example.com" is Django's ".example.com"), and localhost. */
 export function defaultAllowedHosts(serverName: string): string {
   if (serverName === "_") return "*";
-  return [...serverName.split(/\s+/).filter(Boolean), "localhost"].join(",");
+  return [...siteNames(serverName).map((n) => (n.startsWith("*.") ? n.slice(1) : n)), "localhost"].join(",");
+}
+
+/**
+ * The Host the health check sends: the site's first name, as real traffic does, so that the
+ * app's own ALLOWED_HOSTS (say www.example.com only) admits it; "localhost" when the site has none.
+ */
+export function healthCheckHost(serverName: string): string {
+  const first = siteNames(serverName)[0];
+  if (!first) return "localhost";
+  return first.startsWith("*.") ? `www${first.slice(1)}` : first.startsWith(".") ? `www${first}` : first;
 }
 
 export class DjangoApp extends pulumi.ComponentResource {
@@ -119,7 +131,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         wsgi: app.wsgi,
         workers: app.workers,
         healthCheck: app.healthCheck,
-        checkHost: "localhost",
+        checkHost: healthCheckHost(args.site.serverName),
       },
       child,
     );

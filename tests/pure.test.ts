@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
+import { defaultAllowedHosts, healthCheckHost } from "../components/djangoApp";
 import { renderScript, renderTemplate } from "../components/render";
 import { envFile, releaseId, venvId } from "../components/releaseId";
 import { digestDirectory, packDirectory } from "../components/source";
@@ -97,5 +98,20 @@ describe("source", () => {
     const listing = require("child_process").execFileSync("tar", ["-tzf", packed.archive], { encoding: "utf8" });
     expect(listing).toContain("api/static/api/site.css");
     expect(listing).not.toContain("collected.css");
+  });
+});
+
+describe("the site's names, for Django and for the health check", () => {
+  it("default ALLOWED_HOSTS: nginx wildcards become Django's leading-dot form; any name when the site takes any", () => {
+    expect(defaultAllowedHosts("_")).toBe("*");
+    expect(defaultAllowedHosts("example.com *.example.org .example.net")).toBe("example.com,.example.org,.example.net,localhost");
+  });
+
+  it("the health check sends a name the site serves (the example stack allows www.example.com only)", () => {
+    expect(healthCheckHost("www.example.com example.com")).toBe("www.example.com");
+    expect(healthCheckHost("*.example.com")).toBe("www.example.com");
+    expect(healthCheckHost(".example.com")).toBe("www.example.com");
+    expect(healthCheckHost("_")).toBe("localhost");
+    expect(healthCheckHost("~^api\\d+\\.example\\.com$")).toBe("localhost");
   });
 });

@@ -296,17 +296,20 @@ describe("a login user other than root", () => {
       dbPassword: crypto.randomBytes(18).toString("base64url"),
     });
     sudoStack.setPlain({
-      app: { name: "hctwo", source: makeAppVariant("v1") },
-      site: { listen: "127.0.0.1:8083" },
+      // The documented example's site settings (Pulumi.prod.yaml): the app allows its site's name only.
+      app: { name: "hctwo", source: makeAppVariant("v1"), env: { DJANGO_ALLOWED_HOSTS: "www.example.com" } },
+      site: { listen: "127.0.0.1:8083", serverName: "www.example.com" },
       // Names other than the app's: the bootstrap creates these, and the app writes to them.
       database: { name: "hctwo_data", user: "hctwo_owner" },
     });
     const r = await sudoStack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const about = await requestOnce(`${SUDO_URL}/about/`);
+    const site = { headers: { Host: "www.example.com" } };
+    const about = await requestOnce(`${SUDO_URL}/about/`, site);
     expect([about.status, /version: (\S+)/.exec(about.body)?.[1]]).toEqual([200, "v1"]);
+    expect((await requestOnce(`${SUDO_URL}/about/`, { headers: { Host: "evil.example" } })).status).toBe(421);
     expect(await onHost("stat -c %U /srv/hctwo/uploads")).toBe("deploy\n");
-    const ping = await requestOnce(`${SUDO_URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello" });
+    const ping = await requestOnce(`${SUDO_URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello", ...site });
     expect([ping.status, ping.body]).toEqual([200, "OK"]);
     expect(await onHost(`su postgres -c "psql -tAc \\"select pg_get_userbyid(datdba) from pg_database where datname = 'hctwo_data'\\""`)).toBe("hctwo_owner\n");
     const d = await sudoStack.destroy();
