@@ -54,7 +54,8 @@ prepare_layout() {
   install -d -m 755 -o "$APP" -g "$APP" "/srv/$APP/run"
   # Release sources arrive here over SFTP as the login user, root or not.
   install -d -m 700 -o "$DEPLOY_USER" "/srv/$APP/uploads"
-  install -d -m 755 "/var/log/$APP"
+  # Program logs may hold what the app prints (tokens in URLs, tracebacks): root and the app only.
+  install -d -m 750 -g "$APP" "/var/log/$APP"
   printf '%s\n' "$RELEASE_EXEC" >"/srv/$APP/bin/release-exec.new"
   chmod 755 "/srv/$APP/bin/release-exec.new"
   mv -f "/srv/$APP/bin/release-exec.new" "/srv/$APP/bin/release-exec"

@@ -3,7 +3,9 @@
 #
 # Keeps the KEEP most recently deployed releases, and never removes one that
 # a supervisor program or the `current` link still uses, whatever its age.
-# Then removes the logs of removed releases and the venvs no release links to.
+# A kept release that nothing uses loses its settings (.env: secrets, perhaps rotated
+# since); a return to it writes them again. Then removes the logs of removed releases and
+# the venvs no release links to.
 # Inputs: APP, KEEP.
 set -euo pipefail
 : "${KEEP:?}"
@@ -22,9 +24,12 @@ main() {
   while IFS= read -r dir; do
     dir=${dir%/.complete}
     n=$((n + 1))
-    if ((n > KEEP)) && ! in_use "$dir"; then
+    in_use "$dir" && continue
+    if ((n > KEEP)); then
       echo "removing release $(basename "$dir")" >&2
       rm -rf "$dir"
+    else
+      rm -f "$dir/.env"
     fi
   done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)
   # What a killed build left half-made.

@@ -262,6 +262,9 @@ describe("after all deploys", () => {
     expect(releases.length).toBeLessThanOrEqual(KEEP_RELEASES);
     expect(releases).toContain(release);
     expect(await onHost("ls /etc/supervisor/conf.d/")).toBe(names.map((p) => `${p}.conf\n`).join(""));
+    // Settings (secrets) only where a program uses them; logs for root and the app alone.
+    expect((await onHost("ls /srv/hc/releases/*/.env")).trim()).toBe(`/srv/hc/releases/${release}/.env`);
+    expect(await onHost("stat -c '%a %U %G' /var/log/hc")).toBe("750 root hc\n");
   });
 
   test("destroy stops the app and removes its site; the database and releases stay", async () => {
