@@ -21,16 +21,26 @@ wait_for_postgres() {
   exit 1
 }
 
+# Set when this run installs PostgreSQL: its cluster is then this deploy's to configure.
+postgres_installed_now=0
+
 install_packages() {
   local missing=() p
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return
+  [[ " ${missing[*]} " == *" postgresql "* ]] && postgres_installed_now=1
+  # A fresh droplet's cloud-init may still be installing packages (and holding dpkg's lock).
+  if command -v cloud-init >/dev/null; then
+    echo "waiting for cloud-init to finish" >&2
+    timeout 600 cloud-init status --wait >/dev/null 2>&1 || true
+  fi
   echo "installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt (unattended-upgrades on a new server) is waited for, not failed on.
+  apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 # The app's own unix user: made here, never one the host already had (root, the login user,
@@ -65,10 +75,16 @@ setup_postgres() {
   local password hba_line
   IFS= read -r password || true
   [[ -n $password ]] || { echo "no database password on stdin" >&2; exit 1; }
-  # Only the unix socket: nothing listens on the network.
-  # Written before the first start, so the server never binds a TCP port.
-  local conf_dir listen="listen_addresses = ''" changed=0
-  for conf_dir in /etc/postgresql/*/main; do
+  # Only the unix socket: nothing listens on the network. Written before the first start, so
+  # the server never binds a TCP port. Only for a cluster this deploy installed (now, or on an
+  # earlier run: then its setting is there already): one the host had may serve others too.
+  local conf_dir listen="listen_addresses = ''" changed=0 clusters=()
+  if ((postgres_installed_now)) || compgen -G "/etc/postgresql/*/main/conf.d/50-$APP.conf" >/dev/null; then
+    clusters=(/etc/postgresql/*/main)
+  else
+    echo "PostgreSQL was on this host before: its listen_addresses is left as it is" >&2
+  fi
+  for conf_dir in "${clusters[@]}"; do
     if [[ $(cat "$conf_dir/conf.d/50-$APP.conf" 2>/dev/null) != "$listen" ]]; then
       install -d "$conf_dir/conf.d"
       printf '%s\n' "$listen" >"$conf_dir/conf.d/50-$APP.conf"

@@ -118,6 +118,12 @@ function report(name: string, r: { up: CliResult; probe: { requests: number; fai
 
 beforeAll(async () => {
   const sandbox = await startSandbox({ ...place, fresh: true });
+  // This host already runs PostgreSQL for something else, on TCP, as an existing server may:
+  // the deploy adds its database and role, and leaves the cluster's network settings alone.
+  await onHost(
+    "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql >/dev/null" +
+      " && echo \"listen_addresses = 'localhost'\" > $(ls -d /etc/postgresql/*/main)/conf.d/10-other-service.conf && service postgresql start >/dev/null",
+  );
   await stack.remove();
   await stack.init(sandbox, {
     djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
@@ -133,6 +139,13 @@ afterAll(async () => {
   await stack.destroy();
   await stack.remove();
   await stopSandbox(place);
+});
+
+describe("an existing host", () => {
+  test("PostgreSQL that was there before keeps its TCP listener; the app's database is on it", async () => {
+    expect(await onHost("pg_isready -h 127.0.0.1 -p 5432")).toContain("accepting connections");
+    expect(await applied()).toMatch(/^0001_initial\n0002_demo_check$/);
+  });
 });
 
 describe("migrations the serving release survives", () => {
