@@ -105,7 +105,7 @@ const NEW_WEB = { replace: ["hc-web-program"], update: ["hc-site-upstream"] };
 const cases: Array<{ setting: string; change: () => Promise<void> | void; expect: { replace: string[]; update: string[] } }> = [
   { setting: "app.workers", change: () => void (app.workers = 3), expect: NEW_WEB },
   { setting: "app.wsgi", change: () => void (app.wsgi = "hc.wsgi:app"), expect: NEW_WEB },
-  { setting: "app.healthCheck.path", change: () => void (app.healthCheck.path = "/about/?check=1"), expect: NEW_WEB },
+  { setting: "app.healthCheck.path", change: () => void (app.healthCheck.path = "/about/?check[]=1"), expect: NEW_WEB },
   {
     setting: "app.jobs[0].command",
     change: () => void (app.jobs[0].command = "python manage.py sendalerts --verbosity 2"),

@@ -131,6 +131,11 @@ beforeAll(async () => {
   });
   app = { name: "hc", source: makeAppVariant("m1"), workers: 2, jobs: [{ name: "alerts", command: "python manage.py sendalerts" }] };
   apply();
+  // Another apt holds dpkg's lock for 15 s when the first up starts (unattended-upgrades on a
+  // new server): the bootstrap waits for it instead of failing.
+  await onHost(
+    "rm -f /tmp/apt-released; setsid python3 -c \"import fcntl, time; f = open('/var/lib/dpkg/lock-frontend', 'w'); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(15); open('/tmp/apt-released', 'w').write(str(time.time()))\" </dev/null >/dev/null 2>&1 & sleep 1",
+  );
   const r = await stack.up();
   expect(r.code, r.stdout + r.stderr).toBe(0);
 });
@@ -145,6 +150,11 @@ describe("an existing host", () => {
   test("PostgreSQL that was there before keeps its TCP listener; the app's database is on it", async () => {
     expect(await onHost("pg_isready -h 127.0.0.1 -p 5432")).toContain("accepting connections");
     expect(await applied()).toMatch(/^0001_initial\n0002_demo_check$/);
+  });
+
+  test("the first up waited for another apt's lock, then installed its packages", async () => {
+    const [released, installed] = (await onHost("cat /tmp/apt-released; echo; stat -c %Y /var/lib/dpkg/info/nginx.list")).trim().split("\n").map(Number);
+    expect(installed).toBeGreaterThanOrEqual(Math.floor(released));
   });
 });
 
