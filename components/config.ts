@@ -497,7 +497,8 @@ function checkManage(p: Problems, v: unknown): string[] {
       // The release script splits the line on spaces, without any shell quoting.
       p.add(at, `expected plain words (no quotes or shell characters: the command is split on spaces), got ${show(cmd)}`);
     }
-    return cmd ?? "";
+    // Trimmed: the release matches "migrate" at the start of the line.
+    return cmd?.trim() ?? "";
   });
 }
 

@@ -35,7 +35,8 @@ main() {
   take_host_lock
   install_migrate_py
   local pending
-  pending=$(in_release pending)
+  # Only its own lines: settings or manage.py may print too.
+  pending=$(in_release pending | sed -n 's/^pending: //p')
   if [[ -z $pending ]]; then
     log "nothing pending"
     return

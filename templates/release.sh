@@ -65,35 +65,33 @@ write_settings() {
 }
 
 # The migration checker's tool directory, outside the app's venv (the app's requirements
-# stay its own): pinned by hash, installed once per interpreter and pin set.
-linter_dir() {
+# stay its own): pinned by hash, installed once per interpreter and pin set. Sets LINTER_DIR.
+install_linter() {
   local digest
   digest=$(printf '%s\n%s\n' "$PYTHON" "$LINTER" | sha256sum | cut -c1-12)
-  local dir=/srv/$APP/tools/migration-linter-$digest
-  if [[ ! -f $dir/.complete ]]; then
-    rm -rf "$dir.partial"
-    install -d -m 755 "$dir.partial"
-    printf '%s\n' "$LINTER" >"$dir.partial/requirements.txt"
-    "$VENV_DIR/bin/pip" install -q --no-input --progress-bar off --no-deps --require-hashes \
-      --cache-dir "/srv/$APP/cache/pip" --target "$dir.partial" -r "$dir.partial/requirements.txt" </dev/null >&2 ||
-      { log "could not install the migration checker (django-migration-linter)"; exit 1; }
-    touch "$dir.partial/.complete"
-    rm -rf "$dir"
-    mv -T "$dir.partial" "$dir"
-  fi
-  echo "$dir"
+  LINTER_DIR=/srv/$APP/tools/migration-linter-$digest
+  [[ -f $LINTER_DIR/.complete ]] && return
+  rm -rf "$LINTER_DIR.partial"
+  install -d -m 755 "$LINTER_DIR.partial"
+  printf '%s\n' "$LINTER" >"$LINTER_DIR.partial/requirements.txt"
+  "$VENV_DIR/bin/pip" install -q --no-input --progress-bar off --no-deps --require-hashes \
+    --cache-dir "/srv/$APP/cache/pip" --target "$LINTER_DIR.partial" -r "$LINTER_DIR.partial/requirements.txt" </dev/null >&2 ||
+    { log "could not install the migration checker (django-migration-linter)"; exit 1; }
+  touch "$LINTER_DIR.partial/.complete"
+  rm -rf "$LINTER_DIR"
+  mv -T "$LINTER_DIR.partial" "$LINTER_DIR"
 }
 
 # migrate runs checked, and only the migrations that belong before the switch (templates/migrate.py).
 migrate_before_switch() {
-  local linter serving=0
-  linter=$(linter_dir)
+  local serving=0
+  install_linter
   install_migrate_py
   [[ -S /srv/$APP/run/current.sock ]] && serving=1
   log "manage.py migrate (before the switch)"
   local rc=0
   runuser -u "$APP" -- env AFTER_SWITCH="$AFTER_SWITCH" ALLOW_UNSAFE="$ALLOW_UNSAFE" WAYS_FORWARD="$WAYS_FORWARD" \
-    LINTER_PATH="$linter" SERVING=$serving \
+    LINTER_PATH="$LINTER_DIR" SERVING=$serving \
     "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python "/srv/$APP/bin/migrate.py" before </dev/null >&2 || rc=$?
   case $rc in
     0) ;;

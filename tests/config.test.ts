@@ -650,6 +650,12 @@ describe("validateConfig: good configurations", () => {
     expect(result.config?.app.workers).toBe(2);
     expect(result.config?.site).toStrictEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m" });
   });
+
+  it("management commands are trimmed (the release recognises migrate at the start of the line)", () => {
+    const result = validateConfig(raw(withValues({ app: { source: "examples/app", manage: [" migrate --noinput ", "collectstatic --noinput"] } })));
+    expect(result.errors).toEqual([]);
+    expect(result.config?.app.manage).toEqual(["migrate --noinput", "collectstatic --noinput"]);
+  });
 });
 
 describe("formatConfigErrors", () => {

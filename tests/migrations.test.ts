@@ -7,7 +7,10 @@ import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { migrationCheckProvider } from "../components/migrationCheck";
-import { findings, operations, readMigrations, unsafeNewMigrations } from "../components/migrations";
+import { facts, operations, readMigrations, unsafeNewMigrations } from "../components/migrations";
+
+/** The findings' text of a migration file. */
+const findings = (text: string) => facts(text).unsafe.map((u) => u.finding);
 
 const file = (operations: string) => `from django.db import migrations, models
 
@@ -66,47 +69,64 @@ describe("findings: what in a migration file breaks the serving release", () => 
 });
 
 describe("readMigrations", () => {
-  it("finds every migration of every app in the source, by app label and name", () => {
+  it("finds every migration of every app in the source, by app label (apps.py's label, else the directory) and name", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "migrations-"));
     const write = (rel: string, text: string) => {
       fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
       fs.writeFileSync(path.join(dir, rel), text);
     };
     write("api/migrations/__init__.py", "");
-    write("api/migrations/0001_initial.py", file("        migrations.CreateModel(name='Ping', fields=[])"));
+    write("api/migrations/0001_initial.py", file("        migrations.CreateModel(name='Ping', fields=[]),"));
     write("api/migrations/0002_remove_ping_ua.py", file("        migrations.RemoveField(model_name='ping', name='ua'),"));
     write("project/apps/shop/migrations/0001_initial.py", file(""));
+    write("users/apps.py", "class UsersConfig(AppConfig):\n    name = 'users'\n    label = 'accounts'\n");
+    write("users/migrations/0001_initial.py", file(""));
     write("api/views.py", "migrations.RemoveField(model_name='x', name='y')");
     write(".venv/lib/django/contrib/auth/migrations/0001_initial.py", file("        migrations.DeleteModel(name='User'),"));
     expect(readMigrations(dir)).toEqual({
-      "api.0001_initial": [],
-      "api.0002_remove_ping_ua": ["RemoveField ping.ua: drops a column the serving release reads and writes"],
-      "shop.0001_initial": [],
+      "accounts.0001_initial": { creates: [], unsafe: [] },
+      "api.0001_initial": { creates: ["ping"], unsafe: [] },
+      "api.0002_remove_ping_ua": { creates: [], unsafe: [{ model: "ping", finding: "RemoveField ping.ua: drops a column the serving release reads and writes" }] },
+      "shop.0001_initial": { creates: [], unsafe: [] },
     });
   });
 });
 
 describe("which migrations preview refuses", () => {
-  const olds = { "api.0001_initial": [], "api.0002_remove_old": ["RemoveField ping.old: drops a column the serving release reads and writes"] };
-  const drop = ["RemoveField ping.ua: drops a column the serving release reads and writes"];
   const none = { afterSwitch: [], allowUnsafe: [] };
+  const safe = { creates: [], unsafe: [] };
+  const dropUa = { creates: [], unsafe: [{ model: "ping", finding: "RemoveField ping.ua: drops a column the serving release reads and writes" }] };
+  const olds = { "api.0001_initial": { creates: ["ping"], unsafe: [] }, "api.0002_remove_old": dropUa };
 
   it("a first deploy: none (nothing serves yet)", () => {
-    expect(unsafeNewMigrations(undefined, { ...olds, "api.0003_remove_ping_ua": drop }, none)).toEqual([]);
+    expect(unsafeNewMigrations(undefined, { ...olds, "api.0003_remove_ping_ua": dropUa }, none)).toEqual([]);
   });
   it("an unsafe migration new since the last deploy; not the ones already deployed", () => {
-    expect(unsafeNewMigrations(olds, { ...olds, "api.0003_remove_ping_ua": drop, "api.0004_add_note": [] }, none)).toEqual([
+    expect(unsafeNewMigrations(olds, { ...olds, "api.0003_remove_ping_ua": dropUa, "api.0004_add_note": safe }, none)).toEqual([
       "api.0003_remove_ping_ua: RemoveField ping.ua: drops a column the serving release reads and writes",
     ]);
   });
   it("none when it runs after the switch, or its risk is accepted", () => {
-    const news = { ...olds, "api.0003_remove_ping_ua": drop };
+    const news = { ...olds, "api.0003_remove_ping_ua": dropUa };
     expect(unsafeNewMigrations(olds, news, { afterSwitch: ["api.0003_remove_ping_ua"], allowUnsafe: [] })).toEqual([]);
     expect(unsafeNewMigrations(olds, news, { afterSwitch: [], allowUnsafe: ["api.0003_remove_ping_ua"] })).toEqual([]);
   });
+  it("none on a table this deploy creates (the serving release does not use it yet)", () => {
+    const news = {
+      ...olds,
+      "api.0003_coupon": facts(file("        migrations.CreateModel(name='Coupon', fields=[('id', models.BigAutoField(primary_key=True))]),")),
+      "api.0004_coupon_active": facts(file("        migrations.AddField(model_name='coupon', name='active', field=models.BooleanField(default=True)),")),
+    };
+    expect(unsafeNewMigrations(olds, news, none)).toEqual([]);
+    // The same operation on a table the serving release uses is refused.
+    const onPing = { ...olds, "api.0003_ping_active": facts(file("        migrations.AddField(model_name='ping', name='active', field=models.BooleanField(default=True)),")) };
+    expect(unsafeNewMigrations(olds, onPing, none)).toEqual([
+      "api.0003_ping_active: AddField ping.active: a NOT NULL column without db_default, which the serving release's inserts leave out",
+    ]);
+  });
 
   it("MigrationCheck: the check fails naming each one and the ways forward; otherwise it passes", async () => {
-    const news = { migrations: { ...olds, "api.0003_remove_ping_ua": drop }, ...none };
+    const news = { migrations: { ...olds, "api.0003_remove_ping_ua": dropUa }, ...none };
     const failed = await migrationCheckProvider.check!({ migrations: olds, ...none }, news);
     expect(failed.failures).toHaveLength(1);
     const reason = failed.failures![0].reason;

@@ -106,6 +106,15 @@ const WITHOUT_UA: AppVariantOptions["edits"] = [
   { file: "api/models.py", from: "    ua = models.CharField(max_length=200, blank=True)\n", to: "" },
 ];
 
+// ... and no longer writes body either.
+const WITHOUT_UA_AND_BODY: AppVariantOptions["edits"] = [
+  ...WITHOUT_UA!,
+  { file: "api/views.py", from: "(created, remote_addr, method, body, owner_id, scheme)", to: "(created, remote_addr, method, owner_id, scheme)" },
+  { file: "api/views.py", from: "SELECT last_ping, %s, %s, %s, id, %s FROM t", to: "SELECT last_ping, %s, %s, id, %s FROM t" },
+  { file: "api/views.py", from: "request.method, body, request.scheme]", to: "request.method, request.scheme]" },
+];
+const DROP_BODY = migration("0006_remove_ping_ua", "        migrations.RemoveField(\n            model_name='ping',\n            name='body',\n        ),");
+
 async function serves(): Promise<string> {
   const r = await requestOnce(`${URL}/about/`);
   expect(r.status).toBe(200);
@@ -269,6 +278,27 @@ describe("a dropped column, applied after the switch", () => {
   });
 });
 
+describe("a migration that would wait for the switch only because it depends on one that must", () => {
+  test("is refused on the host, naming it and why; nothing migrated", async () => {
+    app.source = makeAppVariant("m-dragged", {
+      files: {
+        ...WIDENED,
+        [`${DIR}/0005_alter_ping_ua.py`]: M.uaNullable,
+        [`${DIR}/0006_remove_ping_ua.py`]: M.dropUa("0005_alter_ping_ua"),
+        [`${DIR}/0007_remove_ping_body.py`]: DROP_BODY,
+        [`${DIR}/0008_ping_label.py`]: migration("0007_remove_ping_body", "        migrations.AddField(model_name='ping', name='label', field=models.TextField(null=True)),"),
+      },
+      edits: WITHOUT_UA_AND_BODY,
+    });
+    app.migrations = { afterSwitch: ["api.0007_remove_ping_body"] };
+    apply();
+    const r = await stack.up();
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain("api.0008_ping_label: depends on a migration named in app.migrations.afterSwitch");
+    expect(await applied()).toMatch(/0006_remove_ping_ua$/);
+  });
+});
+
 describe("why the check exists", () => {
   test("dropping a column the old release writes, with the risk accepted: the old release's requests fail", async () => {
     // The behaviour before the check: migrate runs before the switch while the old code still
@@ -278,14 +308,9 @@ describe("why the check exists", () => {
         ...WIDENED,
         [`${DIR}/0005_alter_ping_ua.py`]: M.uaNullable,
         [`${DIR}/0006_remove_ping_ua.py`]: M.dropUa("0005_alter_ping_ua"),
-        [`${DIR}/0007_remove_ping_body.py`]: migration("0006_remove_ping_ua", "        migrations.RemoveField(\n            model_name='ping',\n            name='body',\n        ),"),
+        [`${DIR}/0007_remove_ping_body.py`]: DROP_BODY,
       },
-      edits: [
-        ...WITHOUT_UA,
-        { file: "api/views.py", from: "(created, remote_addr, method, body, owner_id, scheme)", to: "(created, remote_addr, method, owner_id, scheme)" },
-        { file: "api/views.py", from: "SELECT last_ping, %s, %s, %s, id, %s FROM t", to: "SELECT last_ping, %s, %s, id, %s FROM t" },
-        { file: "api/views.py", from: "request.method, body, request.scheme]", to: "request.method, request.scheme]" },
-      ],
+      edits: WITHOUT_UA_AND_BODY,
     });
     app.migrations = { afterSwitch: ["api.0006_remove_ping_ua"], allowUnsafe: ["api.0007_remove_ping_body"] };
     apply();
