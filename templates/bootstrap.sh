@@ -126,10 +126,17 @@ SQL
 
 setup_web() {
   start_service supervisor
-  # Only this app's site listens: the distribution's default site would shadow it.
-  if [[ -e /etc/nginx/sites-enabled/default ]]; then
+  # The distribution's default site would shadow the app's front door: it goes, but only as the
+  # package left it. One that was edited is someone's site: it stays (if it claims the same
+  # address as default server, nginx -t says so and the deploy stops there).
+  local stock
+  stock=$(dpkg-query -W -f='${Conffiles}\n' nginx-common 2>/dev/null | awk '$1 == "/etc/nginx/sites-available/default" {print $2}')
+  if [[ -L /etc/nginx/sites-enabled/default && $(readlink -f /etc/nginx/sites-enabled/default) == /etc/nginx/sites-available/default &&
+    -n $stock && $(md5sum </etc/nginx/sites-available/default | cut -d" " -f1) == "$stock" ]]; then
     rm -f /etc/nginx/sites-enabled/default
     nginx -t -q
+  elif [[ -e /etc/nginx/sites-enabled/default ]]; then
+    echo "nginx's default site was changed on this host: left in place" >&2
   fi
   start_service nginx
 }

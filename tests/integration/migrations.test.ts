@@ -127,10 +127,11 @@ function report(name: string, r: { up: CliResult; probe: { requests: number; fai
 
 beforeAll(async () => {
   const sandbox = await startSandbox({ ...place, fresh: true });
-  // This host already runs PostgreSQL for something else, on TCP, as an existing server may:
-  // the deploy adds its database and role, and leaves the cluster's network settings alone.
+  // This host already runs PostgreSQL for something else, on TCP, and an nginx site of its own,
+  // as an existing server may: the deploy adds its database, role and site, and leaves theirs alone.
   await onHost(
-    "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql >/dev/null" +
+    "export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends postgresql nginx >/dev/null" +
+      " && echo '# edited by the host owner' >> /etc/nginx/sites-available/default" +
       " && echo \"listen_addresses = 'localhost'\" > $(ls -d /etc/postgresql/*/main)/conf.d/10-other-service.conf && service postgresql start >/dev/null",
   );
   await stack.remove();
@@ -161,8 +162,12 @@ describe("an existing host", () => {
     expect(await applied()).toMatch(/^0001_initial\n0002_demo_check$/);
   });
 
-  test("the first up waited for another apt's lock, then installed its packages", async () => {
-    const [released, installed] = (await onHost("cat /tmp/apt-released; echo; stat -c %Y /var/lib/dpkg/info/nginx.list")).trim().split("\n").map(Number);
+  test("nginx's default site, edited by the host's owner, is left in place", async () => {
+    expect(await onHost("tail -n 1 /etc/nginx/sites-enabled/default")).toBe("# edited by the host owner\n");
+  });
+
+  test("the first up waited for another apt's lock, then installed its packages (supervisor among them)", async () => {
+    const [released, installed] = (await onHost("cat /tmp/apt-released; echo; stat -c %Y /var/lib/dpkg/info/supervisor.list")).trim().split("\n").map(Number);
     expect(installed).toBeGreaterThanOrEqual(Math.floor(released));
   });
 });
@@ -170,6 +175,8 @@ describe("an existing host", () => {
 describe("migrations the serving release survives", () => {
   test("a new nullable column and a new table: applied before the switch, no warning, 0 failed", async () => {
     app.source = makeAppVariant("m2", { files: ADDITIVE });
+    // `shell` reads stdin: it must get none, not the commands after it (migrate would not run).
+    app.manage = ["shell", "migrate --noinput", "collectstatic --noinput"];
     apply();
     const preview = await stack.preview();
     expect(preview.code, preview.stdout + preview.stderr).toBe(0);
@@ -181,6 +188,7 @@ describe("migrations the serving release survives", () => {
     expect(r.up.stdout + r.up.stderr).not.toMatch(/refused|note:/);
     expect(await columns()).toContain("note text");
     expect(await applied()).toMatch(/0003_ping_note_tag$/);
+    expect(await onHost(`ls /srv/hc/releases/${await serves()}/static/ | wc -l`)).not.toBe("0\n");
   });
 });
 
