@@ -53,7 +53,8 @@ export function defaultAllowedHosts(serverName: string): string {
  * app's own ALLOWED_HOSTS (say www.example.com only) admits it; "localhost" when the site has none.
  */
 export function healthCheckHost(serverName: string): string {
-  const first = siteNames(serverName)[0];
+  // A name nginx matches by a trailing wildcard ("example.*") is no host name to send.
+  const first = siteNames(serverName).find((n) => !n.replace(/^\*\./, "").includes("*"));
   if (!first) return "localhost";
   return first.startsWith("*.") ? `www${first.slice(1)}` : first.startsWith(".") ? `www${first}` : first;
 }

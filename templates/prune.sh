@@ -3,7 +3,7 @@
 #
 # Keeps the KEEP most recently deployed releases, and never removes one that
 # a supervisor program or the `current` link still uses, whatever its age.
-# A kept release that nothing uses loses its settings (.env: secrets, perhaps rotated
+# A kept release that nothing uses (but the newest) loses its settings (.env: secrets, perhaps rotated
 # since); a return to it writes them again. Then removes the logs of removed releases and
 # the venvs no release links to.
 # Inputs: APP, KEEP.
@@ -28,7 +28,8 @@ main() {
     if ((n > KEEP)); then
       echo "removing release $(basename "$dir")" >&2
       rm -rf "$dir"
-    else
+    elif ((n > 1)); then
+      # Not the newest: that one may be the release Pulumi's state holds, its program yet to start.
       rm -f "$dir/.env"
     fi
   done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)

@@ -6,3 +6,4 @@ set -euo pipefail
 
 [[ -f $RELEASE_DIR/.complete ]] || { echo "release $RELEASE_DIR is missing or incomplete"; exit 1; }
 [[ -f $(readlink -f "$RELEASE_DIR/venv")/.complete ]] || { echo "the venv of $RELEASE_DIR is missing or incomplete"; exit 1; }
+[[ -f $RELEASE_DIR/.env ]] || { echo "the settings (.env) of $RELEASE_DIR are missing"; exit 1; }

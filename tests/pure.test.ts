@@ -113,5 +113,6 @@ describe("the site's names, for Django and for the health check", () => {
     expect(healthCheckHost(".example.com")).toBe("www.example.com");
     expect(healthCheckHost("_")).toBe("localhost");
     expect(healthCheckHost("~^api\\d+\\.example\\.com$")).toBe("localhost");
+    expect(healthCheckHost("example.* www.example.com")).toBe("www.example.com");
   });
 });
