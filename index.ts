@@ -1,14 +1,14 @@
 // Deploys a Django app to one server with zero downtime. Reads and checks the
 // stack's config (nothing is created when it is invalid), brings up the host
 // — a new DigitalOcean droplet or an existing server — and deploys the app.
-import "./components/quietShutdown";
+import "./src/quietShutdown";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./components/config";
-import { DjangoApp, DatabaseSettings } from "./components/djangoApp";
-import { Droplet, hostKeyFromSecret } from "./components/droplet";
-import { HostCommand } from "./components/hostCommand";
-import { ManagedDatabase } from "./components/managedDatabase";
-import { SshTarget } from "./components/ssh";
+import { loadConfig } from "./src/config/config";
+import { DjangoApp, DatabaseSettings } from "./src/components/djangoApp";
+import { Droplet, hostKeyFromSecret } from "./src/components/droplet";
+import { HostCommand } from "./src/host/hostCommand";
+import { ManagedDatabase } from "./src/components/managedDatabase";
+import { SshTarget } from "./src/host/ssh";
 
 const config = loadConfig();
 const { app, host, database, secrets } = config;

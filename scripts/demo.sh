@@ -6,4 +6,4 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$repo/scripts/setup.sh"
 cd "$repo"
-exec npx tsx tools/demo.ts "$@"
+exec npx tsx scripts/demo.ts "$@"

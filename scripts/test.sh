@@ -15,7 +15,7 @@ echo "== typecheck"
 npx tsc --noEmit -p .
 
 echo "== shellcheck"
-shellcheck templates/*.sh scripts/*.sh tools/*.sh
+shellcheck templates/*.sh scripts/*.sh benchmark/*.sh
 
 echo "== unit tests"
 unit=0
@@ -26,4 +26,4 @@ integration=0
 npx vitest run --project integration --reporter=default --reporter=json --outputFile="$results/integration.json" || integration=$?
 
 # One closing line that any CI can read; exits non-zero unless all passed.
-npx tsx tools/testSummary.ts "$results/unit.json:$unit" "$results/integration.json:$integration"
+npx tsx tests/support/testSummary.ts "$results/unit.json:$unit" "$results/integration.json:$integration"

@@ -1,5 +1,5 @@
 /**
- * Stack config checking (components/config.ts): exact messages for bad
+ * Stack config checking (src/config/config.ts): exact messages for bad
  * configurations, defaults for good ones, and loadConfig over real Pulumi
  * config (set with runtime.setAllConfig under mocks).
  */
@@ -19,9 +19,9 @@ pulumi.runtime.setMocks(
   "test",
   false,
 );
-type ConfigModule = typeof import("../components/config");
-type RawConfig = import("../components/config").RawConfig;
-type KeyPair = import("../components/droplet").HostKeyPair;
+type ConfigModule = typeof import("../src/config/config");
+type RawConfig = import("../src/config/config").RawConfig;
+type KeyPair = import("../src/components/droplet").HostKeyPair;
 
 // The program's modules load after setMocks (one import per file).
 let formatConfigErrors: ConfigModule["formatConfigErrors"];
@@ -33,8 +33,8 @@ let otherKey: KeyPair;
 let HOST_KEY: string;
 
 beforeAll(async () => {
-  ({ formatConfigErrors, loadConfig, validateConfig } = await import("../components/config"));
-  const { ed25519HostKey } = await import("../components/droplet");
+  ({ formatConfigErrors, loadConfig, validateConfig } = await import("../src/config/config"));
+  const { ed25519HostKey } = await import("../src/components/droplet");
   deployKey = ed25519HostKey(Buffer.alloc(32, 7), "test deploy key");
   otherKey = ed25519HostKey(Buffer.alloc(32, 9));
   HOST_KEY = ed25519HostKey(Buffer.alloc(32, 3)).publicKey;

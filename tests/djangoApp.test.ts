@@ -3,9 +3,9 @@
 // secret reaches a command string.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { AppConfig } from "../components/config-types";
-import { makeAppVariant } from "../tools/appVariants";
-import { APP_COMMANDS_WITH_ONE_JOB, isSecret, settled, unwrap } from "./fixtures/programMocks";
+import type { AppConfig } from "../src/config/types";
+import { makeAppVariant } from "./support/appVariants";
+import { APP_COMMANDS_WITH_ONE_JOB, isSecret, settled, unwrap } from "./support/programMocks";
 
 interface Registered {
   type: string;
@@ -57,7 +57,7 @@ function value<T>(o: pulumi.Output<T>): Promise<T> {
 let releaseId: string;
 
 beforeAll(async () => {
-  const { DjangoApp } = await import("../components/djangoApp");
+  const { DjangoApp } = await import("../src/components/djangoApp");
   const deployed = new DjangoApp("hc", {
     connection: pulumi.secret({ host: "203.0.113.10", port: 22, user: "root", privateKey: PRIVATE_KEY, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" }),
     hostId: "droplet-1",

@@ -1,5 +1,5 @@
 /**
- * The Droplet component (components/droplet.ts) under Pulumi mocks: which
+ * The Droplet component (src/components/droplet.ts) under Pulumi mocks: which
  * DigitalOcean resources it registers and with what inputs. The mocks play
  * the provider's part and return what DigitalOcean computes (ids, ipv4Address,
  * fingerprint, urns). Also the pure helpers: host key derivation and the
@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { utils as ssh2Utils } from "ssh2";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import type { DropletHost } from "../components/config-types";
+import type { DropletHost } from "../src/config/types";
 
 interface Registered {
   type: string;
@@ -76,7 +76,7 @@ pulumi.runtime.setMocks(
     return register(req, callback);
   };
 }
-type DropletModule = typeof import("../components/droplet");
+type DropletModule = typeof import("../src/components/droplet");
 // The program's module loads after setMocks (one import per file).
 let Droplet: DropletModule["Droplet"];
 let deriveHostKey: DropletModule["deriveHostKey"];
@@ -88,7 +88,7 @@ let resourceSlug: DropletModule["resourceSlug"];
 let DEPLOY_PRIVATE: string;
 
 beforeAll(async () => {
-  ({ Droplet, deriveHostKey, ed25519HostKey, hostKeyFromSecret, renderCloudInit, resourceSlug } = await import("../components/droplet"));
+  ({ Droplet, deriveHostKey, ed25519HostKey, hostKeyFromSecret, renderCloudInit, resourceSlug } = await import("../src/components/droplet"));
   DEPLOY_PRIVATE = ed25519HostKey(Buffer.alloc(32, 5)).privateKey;
 });
 
@@ -270,7 +270,7 @@ describe("the droplet survives edits of the stack config", () => {
   });
 
   it("HostKeyPin: a new derivation of the key is never a change; the pinned private half stays secret", async () => {
-    const { hostKeyPinProvider } = await import("../components/hostKeyPin");
+    const { hostKeyPinProvider } = await import("../src/components/hostKeyPin");
     const original = deriveHostKey(DEPLOY_PRIVATE, "p/s/hc");
     // The same deploy key with a trailing newline, with CRLF line ends, and in PEM (PKCS#8) form.
     const pem = (await import("node:crypto")).createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.alloc(32, 5)]), format: "der", type: "pkcs8" });
@@ -334,7 +334,7 @@ describe("host key", () => {
 });
 
 describe("renderCloudInit", () => {
-  let k: import("../components/droplet").HostKeyPair;
+  let k: import("../src/components/droplet").HostKeyPair;
   beforeAll(() => {
     k = deriveHostKey("some deploy key", "djangozd/prod/hc");
   });

@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import { describe, expect, it } from "vitest";
 import * as YAML from "yaml";
-import { validateConfig } from "../components/config";
+import { validateConfig } from "../src/config/config";
 
 describe("Pulumi.prod.yaml", () => {
   it("is valid apart from the secrets it asks the user to set", () => {

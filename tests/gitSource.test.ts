@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { digestDirectory, exportGitRef, packDirectory, sourceCache } from "../components/source";
-import { makeAppVariant } from "../tools/appVariants";
+import { digestDirectory, exportGitRef, packDirectory, sourceCache } from "../src/source/source";
+import { makeAppVariant } from "./support/appVariants";
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd, encoding: "utf8" }).trim();

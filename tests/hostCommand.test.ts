@@ -1,6 +1,6 @@
 // HostCommand's diff: what a change of inputs does to the resource.
 import { describe, expect, it } from "vitest";
-import { hostCommandProvider } from "../components/hostCommand";
+import { hostCommandProvider } from "../src/host/hostCommand";
 
 const base = {
   connection: { host: "192.0.2.1", port: 22, user: "root", privateKey: "k", hostKey: "ssh-ed25519 AAAA" },

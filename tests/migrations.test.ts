@@ -6,8 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { migrationCheckProvider } from "../components/migrationCheck";
-import { facts, operations, readMigrations, unsafeNewMigrations } from "../components/migrations";
+import { migrationCheckProvider } from "../src/components/migrationCheck";
+import { facts, operations, readMigrations, unsafeNewMigrations } from "../src/source/migrations";
 
 /** The findings' text of a migration file. */
 const findings = (text: string) => facts(text).unsafe.map((u) => u.finding);

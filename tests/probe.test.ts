@@ -1,5 +1,5 @@
 /**
- * Tests for the load probe (tools/probe.ts, tools/probe-cli.ts) against real
+ * Tests for the load probe (probe/probe.ts, probe/cli.ts) against real
  * HTTP servers on 127.0.0.1 with ephemeral ports.
  */
 import { spawn } from "node:child_process";
@@ -7,7 +7,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BUCKET_MS, longestStallMs, requestOnce, runProbe, type ProbeSummary } from "../tools/probe";
+import { BUCKET_MS, longestStallMs, requestOnce, runProbe, type ProbeSummary } from "../probe/probe";
 
 const ROOT = path.resolve(__dirname, "..");
 const TSX = path.join(ROOT, "node_modules", ".bin", process.platform === "win32" ? "tsx.cmd" : "tsx");
@@ -17,7 +17,7 @@ const TSX = path.join(ROOT, "node_modules", ".bin", process.platform === "win32"
  * goes through the real `tsx` binary.
  */
 const NODE_TSX = [process.execPath, "--import", "tsx"] as const;
-const CLI = path.join(ROOT, "tools", "probe-cli.ts");
+const CLI = path.join(ROOT, "probe", "cli.ts");
 
 interface TestServer {
   url: string;

@@ -5,12 +5,12 @@
 // kept the name, the new program would overwrite the live one and the old
 // resource's delete would then stop it (the site down after `up`).
 import { describe, expect, it } from "vitest";
-import type { HealthCheck, Job } from "../components/config-types";
-import { defineWebProgram, WebProgramInputs } from "../components/gunicornService";
-import { hostCommandProvider } from "../components/hostCommand";
-import { defineSiteProgram, renderFrontDoor } from "../components/nginxSite";
-import { DefinedProgram, programCommand } from "../components/supervisorProgram";
-import { defineJobProgram } from "../components/worker";
+import type { HealthCheck, Job } from "../src/config/types";
+import { defineWebProgram, WebProgramInputs } from "../src/components/gunicornService";
+import { hostCommandProvider } from "../src/host/hostCommand";
+import { defineSiteProgram, renderFrontDoor } from "../src/components/nginxSite";
+import { DefinedProgram, programCommand } from "../src/components/supervisorProgram";
+import { defineJobProgram } from "../src/components/worker";
 
 const connection = { host: "203.0.113.10", port: 22, user: "root", privateKey: "k", hostKey: "ssh-ed25519 AAAA" };
 const healthCheck: HealthCheck = { path: "/about/", expectStatus: 200, expectText: "Monkey", timeoutSeconds: 60 };

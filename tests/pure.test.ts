@@ -2,12 +2,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
-import { defaultAllowedHosts, healthCheckHost } from "../components/djangoApp";
-import { renderScript, renderTemplate } from "../components/render";
-import { envFile, releaseId, venvId } from "../components/releaseId";
-import { digestDirectory, packDirectory } from "../components/source";
-import { hostKeyBlob, remoteCommandLine, shellQuote } from "../components/ssh";
-import { makeAppVariant } from "../tools/appVariants";
+import { defaultAllowedHosts, healthCheckHost } from "../src/components/djangoApp";
+import { renderScript, renderTemplate } from "../src/host/render";
+import { envFile, releaseId, venvId } from "../src/source/releaseId";
+import { digestDirectory, packDirectory } from "../src/source/source";
+import { hostKeyBlob, remoteCommandLine, shellQuote } from "../src/host/ssh";
+import { makeAppVariant } from "./support/appVariants";
 
 const base = { sourceDigest: "a".repeat(64), requirementsDigest: "b".repeat(64), python: "python3", manage: ["migrate --noinput"], settings: "X='1'\n" };
 

@@ -3,7 +3,7 @@
 import { AddressInfo } from "net";
 import { Server, utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOverSsh } from "../components/ssh";
+import { runOverSsh } from "../src/host/ssh";
 
 const keys = {
   ed25519: utils.generateKeyPairSync("ed25519"),

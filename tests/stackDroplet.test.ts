@@ -2,9 +2,9 @@
 // resources, and every command on the host pinned to the droplet's host key
 // and tied to the droplet's id, so a replaced droplet gets everything again.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ed25519HostKey } from "../components/droplet";
-import { makeAppVariant } from "../tools/appVariants";
-import { APP_COMMANDS_WITH_ONE_JOB, DROPLET_ID, DROPLET_IP, Registered, isSecret, runProgram, unwrap } from "./fixtures/programMocks";
+import { ed25519HostKey } from "../src/components/droplet";
+import { makeAppVariant } from "./support/appVariants";
+import { APP_COMMANDS_WITH_ONE_JOB, DROPLET_ID, DROPLET_IP, Registered, isSecret, runProgram, unwrap } from "./support/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 11), "unit deploy key");
 let registered: Registered[];

@@ -1,9 +1,9 @@
 // The whole program for an existing server (the sandbox's mode), under mocks:
 // no DigitalOcean resource, every command pinned to the configured host key.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ed25519HostKey } from "../components/droplet";
-import { makeAppVariant } from "../tools/appVariants";
-import { Registered, runProgram, unwrap } from "./fixtures/programMocks";
+import { ed25519HostKey } from "../src/components/droplet";
+import { makeAppVariant } from "./support/appVariants";
+import { Registered, runProgram, unwrap } from "./support/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 12), "unit deploy key");
 const hostKey = ed25519HostKey(Buffer.alloc(32, 13)).publicKey;

@@ -2,9 +2,9 @@
 // cluster admits only the droplet, the host gets no local PostgreSQL, and the
 // app's settings point at the cluster over TLS.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ed25519HostKey } from "../components/droplet";
-import { makeAppVariant } from "../tools/appVariants";
-import { DROPLET_ID, Registered, isSecret, runProgram, unwrap } from "./fixtures/programMocks";
+import { ed25519HostKey } from "../src/components/droplet";
+import { makeAppVariant } from "./support/appVariants";
+import { DROPLET_ID, Registered, isSecret, runProgram, unwrap } from "./support/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 14), "unit deploy key");
 let registered: Registered[];

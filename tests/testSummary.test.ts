@@ -13,7 +13,7 @@ function report(name: string, r: object): string {
 }
 function summary(...args: string[]): { out: string; code: number } {
   try {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "tools/testSummary.ts", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "tests/support/testSummary.ts", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     return { out, code: 0 };
   } catch (e: any) {
     return { out: e.stdout, code: e.status };

@@ -6,11 +6,11 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { makeAppVariant } from "../../tools/appVariants";
-import { deployUnderLoad, DeployUnderLoadResult } from "../../tools/deployUnderLoad";
-import { longestStallMs, requestOnce, runProbe } from "../../tools/probe";
-import { REPO } from "../../tools/pulumiEnv";
-import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../../tools/sandboxStack";
+import { makeAppVariant } from "../support/appVariants";
+import { deployUnderLoad, DeployUnderLoadResult } from "../support/deployUnderLoad";
+import { longestStallMs, requestOnce, runProbe } from "../../probe/probe";
+import { REPO } from "../support/pulumiEnv";
+import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
 const place = { dir: path.join(REPO, ".sandbox-change"), port: 2224 };
 const LISTEN = "127.0.0.1:8082";

@@ -6,11 +6,11 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { AppVariantOptions, makeAppVariant } from "../../tools/appVariants";
-import { deployUnderLoad } from "../../tools/deployUnderLoad";
-import { requestOnce } from "../../tools/probe";
-import { REPO } from "../../tools/pulumiEnv";
-import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../../tools/sandboxStack";
+import { AppVariantOptions, makeAppVariant } from "../support/appVariants";
+import { deployUnderLoad } from "../support/deployUnderLoad";
+import { requestOnce } from "../../probe/probe";
+import { REPO } from "../support/pulumiEnv";
+import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
 const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
 const LISTEN = "127.0.0.1:8084";

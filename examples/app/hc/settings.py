@@ -45,7 +45,7 @@ except FileNotFoundError:
 
 # Test hook: a file named BROKEN next to manage.py makes /about/ answer 500
 # while the rest of the app works, so the deploy health check fails on
-# purpose (see tests/fixtures/app-variants.ts). Read once at start-up, like
+# purpose (see tests/support/appVariants.ts). Read once at start-up, like
 # VERSION, because it describes the release rather than the request.
 APP_BROKEN = (BASE_DIR / "BROKEN").exists()
 

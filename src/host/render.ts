@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { shellQuote } from "./ssh";
 
-const TEMPLATES = path.resolve(__dirname, "..", "templates");
+const TEMPLATES = path.resolve(__dirname, "..", "..", "templates");
 
 export function readTemplate(name: string): string {
   return fs.readFileSync(path.join(TEMPLATES, name), "utf8");

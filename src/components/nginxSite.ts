@@ -11,11 +11,11 @@
 // Traffic to the app goes through another symlink, renamed onto the new
 // release's healthy socket (the upstream switch): no reload either.
 import * as pulumi from "@pulumi/pulumi";
-import { SiteConfig } from "./config-types";
-import { HostCommand } from "./hostCommand";
-import { appRoot, siteLink, siteProgramDir } from "./paths";
-import { renderScript, renderTemplate } from "./render";
-import { SshTarget } from "./ssh";
+import { SiteConfig } from "../config/types";
+import { HostCommand } from "../host/hostCommand";
+import { appRoot, siteLink, siteProgramDir } from "../host/paths";
+import { renderScript, renderTemplate } from "../host/render";
+import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 // Longest request the site program lets finish when it stops (the app's own

@@ -2,14 +2,14 @@
 // settings — built beside the running one, with the pre-switch management
 // commands (collectstatic, migrate) run before any traffic reaches it.
 import * as pulumi from "@pulumi/pulumi";
-import { HostCommand } from "./hostCommand";
-import { releaseDir, uploadPath, venvDir } from "./paths";
-import { Migrations } from "./config-types";
-import { waysForward } from "./migrations";
-import { readTemplate, renderScript } from "./render";
-import { envFile, releaseId, venvId } from "./releaseId";
-import { PackedSource } from "./source";
-import { SshTarget } from "./ssh";
+import { HostCommand } from "../host/hostCommand";
+import { releaseDir, uploadPath, venvDir } from "../host/paths";
+import { Migrations } from "../config/types";
+import { waysForward } from "../source/migrations";
+import { readTemplate, renderScript } from "../host/render";
+import { envFile, releaseId, venvId } from "../source/releaseId";
+import { PackedSource } from "../source/source";
+import { SshTarget } from "../host/ssh";
 
 export interface ReleaseArgs {
   connection: pulumi.Input<SshTarget>;

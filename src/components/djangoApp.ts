@@ -5,16 +5,16 @@
 //   the engine deletes the old service and workers only after that.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { AppConfig, SiteConfig } from "./config-types";
+import { AppConfig, SiteConfig } from "../config/types";
 import { GunicornService } from "./gunicornService";
 import { HostBootstrap } from "./hostBootstrap";
 import { migrateAfterSwitch } from "./migrateAfterSwitch";
 import { MigrationCheck } from "./migrationCheck";
-import { readMigrations } from "./migrations";
+import { readMigrations } from "../source/migrations";
 import { NginxSite } from "./nginxSite";
 import { Release } from "./release";
-import { exportGitRef, packDirectory } from "./source";
-import { SshTarget } from "./ssh";
+import { exportGitRef, packDirectory } from "../source/source";
+import { SshTarget } from "../host/ssh";
 import { Worker } from "./worker";
 
 /** How the app reaches its database. */

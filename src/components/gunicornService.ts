@@ -6,10 +6,10 @@
 // health check) starts a new program under a new name; the old one stops
 // (gracefully) only after traffic has moved.
 import * as pulumi from "@pulumi/pulumi";
-import { HealthCheck } from "./config-types";
-import { appRoot, socketPath } from "./paths";
-import { renderTemplate } from "./render";
-import { SshTarget } from "./ssh";
+import { HealthCheck } from "../config/types";
+import { appRoot, socketPath } from "../host/paths";
+import { renderTemplate } from "../host/render";
+import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 // gunicorn finishes requests in flight for this long after TERM; supervisor

@@ -7,9 +7,9 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { makeAppVariant } from "./appVariants";
-import { REPO } from "./pulumiEnv";
-import { SandboxStack, sandboxEnv, startSandbox } from "./sandboxStack";
+import { makeAppVariant } from "../tests/support/appVariants";
+import { REPO } from "../tests/support/pulumiEnv";
+import { SandboxStack, sandboxEnv, startSandbox } from "../tests/support/sandboxStack";
 
 const place = { dir: path.join(REPO, ".sandbox-bench"), port: 2224 };
 // A typical Django app's dependencies on top of the sample app's three: what
@@ -25,7 +25,7 @@ function log(line: string) {
 function seedStyle(): number {
   const started = Date.now();
   const r = spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", "bash -s hc /srv/hc/current"], {
-    input: fs.readFileSync(path.join(REPO, "tools/seed-style-deploy.sh")),
+    input: fs.readFileSync(path.join(REPO, "benchmark/seed-style-deploy.sh")),
     env: sandboxEnv(place),
     encoding: "utf8",
   });

@@ -5,11 +5,11 @@
 // change that replaces the program always starts one with a new name beside
 // the old, and the old one's delete can never stop the new one.
 import * as pulumi from "@pulumi/pulumi";
-import { HostCommand } from "./hostCommand";
-import { programLog, programName } from "./paths";
-import { programVariant } from "./releaseId";
-import { renderScript } from "./render";
-import { SshTarget } from "./ssh";
+import { HostCommand } from "../host/hostCommand";
+import { programLog, programName } from "../host/paths";
+import { programVariant } from "../source/releaseId";
+import { renderScript } from "../host/render";
+import { SshTarget } from "../host/ssh";
 
 export interface ProgramDefinition {
   app: string;

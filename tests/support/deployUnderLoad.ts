@@ -1,7 +1,7 @@
 // Runs one `pulumi up` while the load probe hammers the site and one slow
 // request is in flight across the switch: the measurement behind "zero
 // downtime". Used by the demo, the integration tests and the benchmark.
-import { ProbeSummary, requestOnce, runProbe } from "./probe";
+import { ProbeSummary, requestOnce, runProbe } from "../../probe/probe";
 import { CliResult, SandboxStack } from "./sandboxStack";
 
 export interface DeployUnderLoadResult {

@@ -6,7 +6,7 @@
 // django-migration-linter, which also catches type changes, new unique constraints and raw SQL.
 import * as fs from "fs";
 import * as path from "path";
-import { Migrations } from "./config-types";
+import { Migrations } from "../config/types";
 import { listFiles } from "./source";
 
 /** What one migration file shows: the models it creates, and what in it breaks the serving release. */

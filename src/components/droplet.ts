@@ -30,7 +30,7 @@
 import * as crypto from "node:crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
-import type { DropletHost } from "./config-types";
+import type { DropletHost } from "../config/types";
 import { HostKeyPin } from "./hostKeyPin";
 
 /** An SSH host key: private half in OpenSSH form, public half as "ssh-ed25519 AAAA…" (no comment). */

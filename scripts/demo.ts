@@ -2,10 +2,10 @@
 // host, then version 2 with a real `pulumi up` while the load probe runs,
 // and reports. The last line is the probe's JSON summary.
 import * as crypto from "crypto";
-import { makeAppVariant } from "./appVariants";
-import { deployUnderLoad } from "./deployUnderLoad";
-import { requestOnce } from "./probe";
-import { SandboxStack, sandboxExec, startSandbox } from "./sandboxStack";
+import { makeAppVariant } from "../tests/support/appVariants";
+import { deployUnderLoad } from "../tests/support/deployUnderLoad";
+import { requestOnce } from "../probe/probe";
+import { SandboxStack, sandboxExec, startSandbox } from "../tests/support/sandboxStack";
 
 const LISTEN = "127.0.0.1:8080";
 const URL = `http://${LISTEN}`;

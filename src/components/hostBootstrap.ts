@@ -2,9 +2,9 @@
 // nginx, supervisor, python3-venv and build tools, PostgreSQL with the app's
 // database and role, the app user and the directory layout for releases.
 import * as pulumi from "@pulumi/pulumi";
-import { HostCommand } from "./hostCommand";
-import { readTemplate, renderScript } from "./render";
-import { SshTarget } from "./ssh";
+import { HostCommand } from "../host/hostCommand";
+import { readTemplate, renderScript } from "../host/render";
+import { SshTarget } from "../host/ssh";
 
 export interface HostBootstrapArgs {
   connection: pulumi.Input<SshTarget>;

@@ -2,9 +2,9 @@
 // depending on them), applied once the new release serves and every older web and job
 // program has stopped (templates/migrate-after-switch.sh). Replaced with each release.
 import * as pulumi from "@pulumi/pulumi";
-import { HostCommand } from "./hostCommand";
-import { readTemplate, renderScript } from "./render";
-import { SshTarget } from "./ssh";
+import { HostCommand } from "../host/hostCommand";
+import { readTemplate, renderScript } from "../host/render";
+import { SshTarget } from "../host/ssh";
 
 export interface MigrateAfterSwitchArgs {
   connection: pulumi.Input<SshTarget>;

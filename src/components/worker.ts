@@ -3,10 +3,10 @@
 // switched and the old one stops after that; a singleton job stops the old
 // one first, so two never run at once.
 import * as pulumi from "@pulumi/pulumi";
-import { Job } from "./config-types";
-import { appRoot } from "./paths";
-import { renderTemplate } from "./render";
-import { SshTarget } from "./ssh";
+import { Job } from "../config/types";
+import { appRoot } from "../host/paths";
+import { renderTemplate } from "../host/render";
+import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 // A job gets this long to finish its current loop after TERM.

@@ -1,7 +1,7 @@
 /**
  * CLI for the zero-downtime load probe.
  *
- *   npx tsx tools/probe-cli.ts --url http://127.0.0.1:8080 --clients 32 --duration 30s
+ *   npx tsx probe/cli.ts --url http://127.0.0.1:8080 --clients 32 --duration 30s
  *
  * Without --duration (and --max-requests) it runs until SIGINT/SIGTERM.
  * Prints exactly one line of JSON to stdout; exit 0 if every request
@@ -9,7 +9,7 @@
  */
 import { parsePathSpec, runProbe, type ProbeOptions, type ProbePath, type ProbeSummary } from "./probe";
 
-const USAGE = `usage: tsx tools/probe-cli.ts --url URL [options]
+const USAGE = `usage: tsx probe/cli.ts --url URL [options]
 
   --url URL               base URL, e.g. http://127.0.0.1:8080 (required)
   --clients N             concurrent clients (default 16)

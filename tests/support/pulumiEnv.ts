@@ -6,7 +6,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-export const REPO = path.resolve(__dirname, "..");
+export const REPO = path.resolve(__dirname, "..", "..");
 export const STATE_DIR = path.join(REPO, ".pulumi-state");
 
 /** Builds (first time) or finds the toolchain; returns the directory holding `pulumi`. */

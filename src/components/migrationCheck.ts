@@ -3,8 +3,8 @@
 // the serving release would not survive (see migrations.ts). Nothing on the host: the
 // authoritative check runs there, before migrate (templates/migrate.py).
 import * as pulumi from "@pulumi/pulumi";
-import { Migrations } from "./config-types";
-import { MigrationFindings, refusal, unsafeNewMigrations } from "./migrations";
+import { Migrations } from "../config/types";
+import { MigrationFindings, refusal, unsafeNewMigrations } from "../source/migrations";
 
 export interface MigrationCheckArgs extends Migrations {
   /** Every migration in the release's source, with what in it breaks the serving release. */

@@ -20,7 +20,7 @@ import type {
   Job,
   Migrations,
   SiteConfig,
-} from "./config-types";
+} from "./types";
 
 /** Stack config as Pulumi hands it over, before any checking. */
 export interface RawConfig {
