@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, then runs every check: types,
-# ShellCheck over the scripts, unit tests (Pulumi mocks), and the integration
+# ESLint and Prettier, ShellCheck over the scripts, unit tests (Pulumi mocks), and the integration
 # tests (real Pulumi engine against the sandbox host). Nothing is skipped.
 set -euo pipefail
 
@@ -13,6 +13,10 @@ bash scripts/setup.sh
 
 echo "== typecheck"
 npx tsc --noEmit -p .
+
+echo "== lint and format (ESLint, Prettier)"
+npx eslint .
+npx prettier --check .
 
 echo "== shellcheck"
 shellcheck templates/*.sh scripts/*.sh benchmark/*.sh

@@ -1,4 +1,5 @@
 // Pure helpers: release ids, env files, templates, SSH command lines, source digests.
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
@@ -95,7 +96,7 @@ describe("source", () => {
     fs.mkdirSync(path.join(dir, "static"));
     fs.writeFileSync(path.join(dir, "static", "collected.css"), "x");
     const packed = packDirectory(dir);
-    const listing = require("child_process").execFileSync("tar", ["-tzf", packed.archive], { encoding: "utf8" });
+    const listing = execFileSync("tar", ["-tzf", packed.archive], { encoding: "utf8" });
     expect(listing).toContain("api/static/api/site.css");
     expect(listing).not.toContain("collected.css");
   });

@@ -140,7 +140,7 @@ function resolveRef(url: string, ref: string): string {
   try {
     out = execFileSync("git", ["ls-remote", url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`], { encoding: "utf8", stdio: "pipe" });
   } catch (err) {
-    throw new Error(`app.git: cannot read ${url}: ${(err as Error).message.split("\n")[0]}`);
+    throw new Error(`app.git: cannot read ${url}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
   }
   const refs = new Map(
     out
