@@ -45,7 +45,8 @@ if (host.kind === "droplet") {
 
 let db: DatabaseSettings;
 if (database.kind === "managed") {
-  if (!dropletId) throw new Error("database.kind: a managed database needs a droplet (its firewall admits only the droplet)");
+  if (!dropletId)
+    throw new Error("database.kind: a managed database needs a droplet (its firewall admits only the droplet)");
   const managed = new ManagedDatabase(app.name, { database, dropletId, region: (host as { region: string }).region });
   db = { ...managed.settings, local: false, sslMode: "require" };
 } else {
@@ -62,7 +63,9 @@ if (database.kind === "managed") {
 // A command's delete (stop a program, prune, remove the site) is pointless on
 // a droplet that is being deleted in the same run, and fails once it is gone.
 const skipDeletesWithHost: pulumi.ResourceTransformation = (a) =>
-  hostResource && a.resource instanceof HostCommand ? { props: a.props, opts: { ...a.opts, deletedWith: hostResource } } : undefined;
+  hostResource && a.resource instanceof HostCommand
+    ? { props: a.props, opts: { ...a.opts, deletedWith: hostResource } }
+    : undefined;
 
 const deployed = new DjangoApp(
   app.name,

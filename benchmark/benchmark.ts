@@ -14,8 +14,17 @@ import { SandboxStack, sandboxEnv, startSandbox } from "../tests/support/sandbox
 const place = { dir: path.join(REPO, ".sandbox-bench"), port: 2224 };
 // A typical Django app's dependencies on top of the sample app's three: what
 // a code-only deploy reinstalls when every release gets a fresh venv.
-const TYPICAL = ["requests==2.32.3", "sentry-sdk==2.19.2", "boto3==1.35.90", "Pillow==11.0.0", "celery==5.4.0", "redis==5.2.1", "whitenoise==6.8.2"];
-const variant = (version: string, extra: string[] = []) => makeAppVariant(version, { extraRequirements: [...TYPICAL, ...extra] });
+const TYPICAL = [
+  "requests==2.32.3",
+  "sentry-sdk==2.19.2",
+  "boto3==1.35.90",
+  "Pillow==11.0.0",
+  "celery==5.4.0",
+  "redis==5.2.1",
+  "whitenoise==6.8.2",
+];
+const variant = (version: string, extra: string[] = []) =>
+  makeAppVariant(version, { extraRequirements: [...TYPICAL, ...extra] });
 const LISTEN = "127.0.0.1:8082";
 
 function log(line: string) {
@@ -38,8 +47,14 @@ async function main() {
   const sandbox = await startSandbox({ ...place, fresh: true });
   const stack = new SandboxStack("bench");
   await stack.remove();
-  await stack.init(sandbox, { djangoSecretKey: crypto.randomBytes(32).toString("base64url"), dbPassword: crypto.randomBytes(18).toString("base64url") });
-  const app = (source: string) => ({ app: { name: "hc", source, jobs: [{ name: "alerts", command: "python manage.py sendalerts" }] }, site: { listen: LISTEN } });
+  await stack.init(sandbox, {
+    djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+    dbPassword: crypto.randomBytes(18).toString("base64url"),
+  });
+  const app = (source: string) => ({
+    app: { name: "hc", source, jobs: [{ name: "alerts", command: "python manage.py sendalerts" }] },
+    site: { listen: LISTEN },
+  });
   // No load during these runs: the seed-style baseline runs without any, and on
   // 2 cores a load probe would take CPU from pip. Zero downtime under load is
   // what the demo and the integration tests measure.
@@ -70,7 +85,10 @@ async function main() {
   row("`pulumi up`, code-only change", results.code_change);
   row("`pulumi up`, requirements change (one package added)", results.requirements_change);
   row("`pulumi up`, return to the previous version", results.return_to_previous);
-  row("seed-style code-only change (fresh venv + full pip install, new gunicorn checked)", results.seed_style_code_change_s);
+  row(
+    "seed-style code-only change (fresh venv + full pip install, new gunicorn checked)",
+    results.seed_style_code_change_s,
+  );
   console.log(`\nseed-style / this tool for a code-only change: ${ratio.toFixed(1)}x`);
   console.log(JSON.stringify({ ...results, seed_over_tool_ratio: Number(ratio.toFixed(2)) }));
 

@@ -91,7 +91,8 @@ function parseArgs(argv: string[]): ProbeOptions | "help" {
       case "--keepalive-share": {
         const v = next();
         const f = Number(v);
-        if (v.trim() === "" || !(f >= 0 && f <= 1)) throw new UsageError(`--keepalive-share must be in [0,1], got ${JSON.stringify(v)}`);
+        if (v.trim() === "" || !(f >= 0 && f <= 1))
+          throw new UsageError(`--keepalive-share must be in [0,1], got ${JSON.stringify(v)}`);
         opts.keepAliveShare = f;
         break;
       }

@@ -357,7 +357,8 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
   const clients = opts.clients ?? 16;
   if (!Number.isInteger(clients) || clients < 1) throw new Error(`clients must be a positive integer, got ${clients}`);
   const keepAliveShare = opts.keepAliveShare ?? 0.5;
-  if (!(keepAliveShare >= 0 && keepAliveShare <= 1)) throw new Error(`keepAliveShare must be in [0,1], got ${keepAliveShare}`);
+  if (!(keepAliveShare >= 0 && keepAliveShare <= 1))
+    throw new Error(`keepAliveShare must be in [0,1], got ${keepAliveShare}`);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (!(timeoutMs > 0)) throw new Error(`timeoutMs must be > 0, got ${timeoutMs}`);
   if (opts.durationMs !== undefined && !(opts.durationMs >= 0)) throw new Error(`durationMs must be >= 0`);

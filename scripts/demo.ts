@@ -43,7 +43,12 @@ async function main() {
 
   say("== pulumi up: bootstrap the host and deploy v1");
   const first = await stack.up();
-  process.stderr.write(first.stdout.split("\n").filter((l) => /^\s*[+~-]|Resources:|Duration:/.test(l)).join("\n") + "\n");
+  process.stderr.write(
+    first.stdout
+      .split("\n")
+      .filter((l) => /^\s*[+~-]|Resources:|Duration:/.test(l))
+      .join("\n") + "\n",
+  );
   if (first.code !== 0) throw new Error(`pulumi up failed:\n${first.stdout}\n${first.stderr}`);
   say(`   ${URL}/about/ -> ${await about()}   (${first.seconds.toFixed(1)} s)`);
 
@@ -62,15 +67,33 @@ async function main() {
   say("== pulumi up: deploy v2 while 32 clients send requests and a 15 s request is in flight");
   stack.setPlain({ app: appConfig(makeAppVariant("v2")) });
   const r = await deployUnderLoad(stack, { url: URL });
-  process.stderr.write(r.up.stdout.split("\n").filter((l) => /^\s*[+~-]|Resources:|Duration:/.test(l)).join("\n") + "\n");
+  process.stderr.write(
+    r.up.stdout
+      .split("\n")
+      .filter((l) => /^\s*[+~-]|Resources:|Duration:/.test(l))
+      .join("\n") + "\n",
+  );
   if (r.up.code !== 0) throw new Error(`pulumi up failed:\n${r.up.stdout}\n${r.up.stderr}`);
   say(`   ${URL}/about/ -> ${await about()}   (${r.up.seconds.toFixed(1)} s)`);
   say(`   slow request across the switch: ${JSON.stringify(r.slow)}`);
-  say(`   probe: ${r.probe.requests} requests, ${r.probe.failed} failed, errors ${JSON.stringify(r.probe.errors)}, p50 ${r.probe.latencyMs.p50} ms, p99 ${r.probe.latencyMs.p99} ms`);
+  say(
+    `   probe: ${r.probe.requests} requests, ${r.probe.failed} failed, errors ${JSON.stringify(r.probe.errors)}, p50 ${r.probe.latencyMs.p50} ms, p99 ${r.probe.latencyMs.p99} ms`,
+  );
   say(`   answered by: ${JSON.stringify(r.probe.releases)}`);
   say("The sandbox keeps running: scripts/sandbox.sh ssh supervisorctl status; scripts/sandbox.sh stop");
   const p = r.probe;
-  console.log(JSON.stringify({ requests: p.requests, failed: p.failed, p50_ms: p.latencyMs.p50, p99_ms: p.latencyMs.p99, releases: p.releases, errors: p.errors, slow: r.slow, up_seconds: r.up.seconds }));
+  console.log(
+    JSON.stringify({
+      requests: p.requests,
+      failed: p.failed,
+      p50_ms: p.latencyMs.p50,
+      p99_ms: p.latencyMs.p99,
+      releases: p.releases,
+      errors: p.errors,
+      slow: r.slow,
+      up_seconds: r.up.seconds,
+    }),
+  );
   process.exitCode = p.failed === 0 && r.slow && "status" in r.slow && r.slow.status === 200 ? 0 : 1;
 }
 

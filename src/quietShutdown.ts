@@ -54,8 +54,7 @@ events.on("beforeExit", (code: unknown) => {
   }
   signaled = true;
   const monitor = pulumi.runtime.getMonitor() as
-    | { signalAndWaitForShutdown?: (req: unknown, cb: (err: { code?: number } | null) => void) => void }
-    | undefined;
+    { signalAndWaitForShutdown?: (req: unknown, cb: (err: { code?: number } | null) => void) => void } | undefined;
   if (!monitor?.signalAndWaitForShutdown) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Empty } = require("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => unknown };

@@ -74,8 +74,10 @@ const noManagePy = fs.mkdtempSync(path.join(os.tmpdir(), "djangozd-config-test-"
 fs.writeFileSync(path.join(noManagePy, "requirements.txt"), "Django\n");
 afterAll(() => fs.rmSync(noManagePy, { recursive: true, force: true }));
 
-const SET_EXACTLY_ONE_HOST = 'host: set exactly one of "host" (an existing server) or "droplet" (a new DigitalOcean droplet)';
-const SET_EXACTLY_ONE_SOURCE = 'app.source: set exactly one of "app.source" (a local directory) or "app.git" (a repository URL and ref)';
+const SET_EXACTLY_ONE_HOST =
+  'host: set exactly one of "host" (an existing server) or "droplet" (a new DigitalOcean droplet)';
+const SET_EXACTLY_ONE_SOURCE =
+  'app.source: set exactly one of "app.source" (a local directory) or "app.git" (a repository URL and ref)';
 const existingHost = () => ({ address: "203.0.113.5", hostKey: HOST_KEY });
 
 interface BadCase {
@@ -112,13 +114,14 @@ const BAD: BadCase[] = [
   },
   {
     name: "unknown nested keys",
-    config: () => raw(
-      withValues({
-        app: { source: "examples/app", worker: 3, healthCheck: { timeout: 5 } },
-        droplet: { sshPublicKey: deployKey.publicKey, regoin: "ams3" },
-        site: { server_name: "example.com" },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          app: { source: "examples/app", worker: 3, healthCheck: { timeout: 5 } },
+          droplet: { sshPublicKey: deployKey.publicKey, regoin: "ams3" },
+          site: { server_name: "example.com" },
+        }),
+      ),
     errors: [
       'droplet.regoin: unknown setting; did you mean "droplet.region"?',
       'app.worker: unknown setting; did you mean "app.workers"?',
@@ -153,11 +156,15 @@ const BAD: BadCase[] = [
   },
   {
     name: "bad CIDRs",
-    config: () => raw(
-      withValues({
-        droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: ["10.0.0.300/8", "203.0.113.7", "::/129", "2001:db8::/48"] },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          droplet: {
+            sshPublicKey: deployKey.publicKey,
+            sshAllowFrom: ["10.0.0.300/8", "203.0.113.7", "::/129", "2001:db8::/48"],
+          },
+        }),
+      ),
     errors: [
       'droplet.sshAllowFrom[0]: expected an address range like "203.0.113.0/24" or "2001:db8::/48", got "10.0.0.300/8"',
       'droplet.sshAllowFrom[1]: expected an address range like "203.0.113.0/24" or "2001:db8::/48", got "203.0.113.7"',
@@ -171,14 +178,21 @@ const BAD: BadCase[] = [
   },
   {
     name: "bad host key: hostname prefix (ssh-keyscan output)",
-    config: () => raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: `example.com ${HOST_KEY}` } })),
+    config: () =>
+      raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: `example.com ${HOST_KEY}` } })),
     errors: [
       `host.hostKey: expected the server's public host key like "ssh-ed25519 AAAA…" (ssh-keyscan -t ed25519 HOST, without the host name), got "example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO1JKMYo…`,
     ],
   },
   {
     name: "bad host key: data of another key type",
-    config: () => raw(withValues({ droplet: undefined, host: { address: "example.com", hostKey: "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB" } })),
+    config: () =>
+      raw(
+        withValues({
+          droplet: undefined,
+          host: { address: "example.com", hostKey: "ssh-ed25519 AAAAB3NzaC1yc2EAAAADAQAB" },
+        }),
+      ),
     errors: ["host.hostKey: the key data is not of type ssh-ed25519 (cut short when copied?)"],
   },
   {
@@ -186,7 +200,7 @@ const BAD: BadCase[] = [
     config: () => raw(withValues({ droplet: undefined, host: { port: 0, user: "Root", addres: "x" } })),
     errors: [
       'host.addres: unknown setting; did you mean "host.address"?',
-      'host.address: required; expected a host name or IP address',
+      "host.address: required; expected a host name or IP address",
       "host.port: expected a port number from 1 to 65535, got 0",
       'host.user: expected a unix user name like "root" or "deploy", got "Root"',
       `host.hostKey: required; expected the server's public host key like "ssh-ed25519 AAAA…" (ssh-keyscan -t ed25519 HOST, without the host name)`,
@@ -195,7 +209,9 @@ const BAD: BadCase[] = [
   {
     name: "bad listen",
     config: () => raw(withValues({ site: { listen: "localhost:80" } })),
-    errors: ['site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got "localhost:80"'],
+    errors: [
+      'site.listen: expected a port or address:port like "80", "127.0.0.1:8080" or "[::]:80", got "localhost:80"',
+    ],
   },
   {
     name: "bad listen: port out of range (a number, as --path stores it)",
@@ -204,12 +220,13 @@ const BAD: BadCase[] = [
   },
   {
     name: "env: reserved names, bad names, collisions between app.env and secretEnv",
-    config: () => raw(
-      withValues({
-        app: { source: "examples/app", env: { DATABASE_HOST: "db", "my-var": "x", DJANGO_DEBUG: "1", LIST: ["a"] } },
-        secretEnv: { RELEASE_ID: "r", DJANGO_DEBUG: "0", API_TOKEN: "" },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          app: { source: "examples/app", env: { DATABASE_HOST: "db", "my-var": "x", DJANGO_DEBUG: "1", LIST: ["a"] } },
+          secretEnv: { RELEASE_ID: "r", DJANGO_DEBUG: "0", API_TOKEN: "" },
+        }),
+      ),
     errors: [
       "app.env.DATABASE_HOST: set by the deploy itself; remove it",
       'app.env["my-var"]: expected a variable name of capital letters, digits and "_" (like "DJANGO_DEBUG")',
@@ -221,21 +238,22 @@ const BAD: BadCase[] = [
   },
   {
     name: "jobs: bad names, duplicates, the reserved name web, missing command",
-    config: () => raw(
-      withValues({
-        app: {
-          source: "examples/app",
-          jobs: [
-            { name: "Send_Alerts", command: "python manage.py sendalerts" },
-            { name: "alerts", command: "python manage.py sendalerts" },
-            { name: "alerts", command: "python manage.py other", singleton: "yes" },
-            { name: "web", command: "python manage.py x" },
-            { name: "cron" },
-            "python manage.py sendalerts",
-          ],
-        },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            jobs: [
+              { name: "Send_Alerts", command: "python manage.py sendalerts" },
+              { name: "alerts", command: "python manage.py sendalerts" },
+              { name: "alerts", command: "python manage.py other", singleton: "yes" },
+              { name: "web", command: "python manage.py x" },
+              { name: "cron" },
+              "python manage.py sendalerts",
+            ],
+          },
+        }),
+      ),
     errors: [
       'app.jobs[0].name: expected lowercase letters, digits and "-", starting with a letter, at most 31 characters (like "alerts"), got "Send_Alerts"',
       'app.jobs[2].name: "alerts" is already used by app.jobs[1]',
@@ -247,20 +265,21 @@ const BAD: BadCase[] = [
   },
   {
     name: "job command with a newline or a %",
-    config: () => raw(
-      withValues({
-        app: {
-          source: "examples/app",
-          jobs: [
-            { name: "a", command: "python manage.py x\nrm -rf /" },
-            { name: "b", command: "date +%s" },
-            { name: "c", command: "python manage.py label --name #1" },
-            { name: "d", command: "python manage.py a ; rm -rf /" },
-            { name: "e", command: "python manage.py tag --name=a#b;c" },
-          ],
-        },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            jobs: [
+              { name: "a", command: "python manage.py x\nrm -rf /" },
+              { name: "b", command: "date +%s" },
+              { name: "c", command: "python manage.py label --name #1" },
+              { name: "d", command: "python manage.py a ; rm -rf /" },
+              { name: "e", command: "python manage.py tag --name=a#b;c" },
+            ],
+          },
+        }),
+      ),
     errors: [
       'app.jobs[0].command: expected a command on one line like "python manage.py sendalerts", got "python manage.py x\\nrm -rf /"',
       'app.jobs[1].command: must not contain "%" (supervisor expands it); move the command into a script',
@@ -275,7 +294,13 @@ const BAD: BadCase[] = [
         withValues({
           app: {
             source: "examples/app",
-            manage: ["migrate\n--noinput", "", "python manage.py migrate", 'shell -c "print(1)"', "check --deploy --fail-level=WARNING"],
+            manage: [
+              "migrate\n--noinput",
+              "",
+              "python manage.py migrate",
+              'shell -c "print(1)"',
+              "check --deploy --fail-level=WARNING",
+            ],
           },
         }),
       ),
@@ -294,20 +319,31 @@ const BAD: BadCase[] = [
           app: {
             source: "examples/app",
             manage: ["migrate api 0003", "migrate --no-input"],
-            migrations: { afterSwitch: ["api.0004_remove_ping_ua", "0004_remove"], allowUnsafe: ["api.0004_remove_ping_ua"], skip: [] },
+            migrations: {
+              afterSwitch: ["api.0004_remove_ping_ua", "0004_remove"],
+              allowUnsafe: ["api.0004_remove_ping_ua"],
+              skip: [],
+            },
           },
         }),
       ),
     errors: [
       'app.manage[0]: expected "migrate --noinput" (migrate runs checked, before and after the switch; name migrations in app.migrations), got "migrate api 0003"',
-      'app.migrations.skip: unknown setting (expected one of: afterSwitch, allowUnsafe)',
+      "app.migrations.skip: unknown setting (expected one of: afterSwitch, allowUnsafe)",
       'app.migrations.afterSwitch[1]: expected a migration as "app_label.migration_name" like "api.0004_remove_ping_ua", got "0004_remove"',
       'app.migrations.allowUnsafe: "api.0004_remove_ping_ua" is also in app.migrations.afterSwitch (where nothing serves that could break); remove it from one',
     ],
   },
   {
     name: "protect: a yes/no, and database.protect only for a managed cluster",
-    config: () => raw(withValues({ app: { source: "examples/app" }, droplet: { sshPublicKey: "x", protect: "maybe" }, database: { protect: false } })),
+    config: () =>
+      raw(
+        withValues({
+          app: { source: "examples/app" },
+          droplet: { sshPublicKey: "x", protect: "maybe" },
+          database: { protect: false },
+        }),
+      ),
     errors: [
       'droplet.sshPublicKey: expected the deploy key\'s public half like "ssh-ed25519 AAAA… you@laptop", got "x"',
       'droplet.protect: expected true or false, got "maybe"',
@@ -336,7 +372,12 @@ const BAD: BadCase[] = [
   },
   {
     name: "both source and git",
-    config: () => raw(withValues({ app: { source: "examples/app", git: { url: "https://github.com/example/app.git", ref: "main" } } })),
+    config: () =>
+      raw(
+        withValues({
+          app: { source: "examples/app", git: { url: "https://github.com/example/app.git", ref: "main" } },
+        }),
+      ),
     errors: [SET_EXACTLY_ONE_SOURCE],
   },
   {
@@ -354,11 +395,15 @@ const BAD: BadCase[] = [
   },
   {
     name: "health check out of range",
-    config: () => raw(
-      withValues({
-        app: { source: "examples/app", healthCheck: { path: "about/", expectStatus: 99, expectText: "", timeoutSeconds: 601 } },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            healthCheck: { path: "about/", expectStatus: 99, expectText: "", timeoutSeconds: 601 },
+          },
+        }),
+      ),
     errors: [
       'app.healthCheck.path: expected a URL path starting with "/" like "/about/", got "about/"',
       "app.healthCheck.expectStatus: expected an HTTP status from 100 to 599, got 99",
@@ -368,9 +413,12 @@ const BAD: BadCase[] = [
   },
   {
     name: "app name, keepReleases, wsgi, python",
-    config: () => raw(
-      withValues({ app: { source: "examples/app", name: "My-App", keepReleases: 0, wsgi: "hc.wsgi", python: "python3; rm" } }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          app: { source: "examples/app", name: "My-App", keepReleases: 0, wsgi: "hc.wsgi", python: "python3; rm" },
+        }),
+      ),
     errors: [
       'app.name: expected 2 to 31 lowercase letters and digits, starting with a letter (like "hc"), got "My-App"',
       'app.python: expected an interpreter name or path like "python3" or "/usr/bin/python3.12", got "python3; rm"',
@@ -380,18 +428,19 @@ const BAD: BadCase[] = [
   },
   {
     name: "droplet: bad region, tags, booleans, dns",
-    config: () => raw(
-      withValues({
-        droplet: {
-          sshPublicKey: deployKey.publicKey,
-          region: "Frankfurt",
-          tags: ["web", "my tag"],
-          monitoring: "yes",
-          reservedIp: 1,
-          dns: { domain: "localhost", record: "www.example.com" },
-        },
-      }),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          droplet: {
+            sshPublicKey: deployKey.publicKey,
+            region: "Frankfurt",
+            tags: ["web", "my tag"],
+            monitoring: "yes",
+            reservedIp: 1,
+            dns: { domain: "localhost", record: "www.example.com" },
+          },
+        }),
+      ),
     errors: [
       'droplet.region: expected a DigitalOcean region slug like "fra1", got "Frankfurt"',
       'droplet.monitoring: expected true or false, got "yes"',
@@ -402,18 +451,27 @@ const BAD: BadCase[] = [
   },
   {
     name: "dns record that repeats the domain",
-    config: () => raw(withValues({ droplet: { sshPublicKey: deployKey.publicKey, dns: { domain: "example.com", record: "www.example.com" } } })),
+    config: () =>
+      raw(
+        withValues({
+          droplet: { sshPublicKey: deployKey.publicKey, dns: { domain: "example.com", record: "www.example.com" } },
+        }),
+      ),
     errors: ['droplet.dns.record: give the name relative to "example.com", like "www", got "www.example.com"'],
   },
   {
     name: "droplet.sshPublicKey that does not match sshPrivateKey",
     config: () => raw(withValues({ droplet: { sshPublicKey: otherKey.publicKey } })),
-    errors: ["droplet.sshPublicKey: does not match sshPrivateKey (ssh-keygen -y -f KEYFILE prints the matching public key)"],
+    errors: [
+      "droplet.sshPublicKey: does not match sshPrivateKey (ssh-keygen -y -f KEYFILE prints the matching public key)",
+    ],
   },
   {
     name: "droplet: sshPublicKey missing",
     config: () => raw(withValues({ droplet: { region: "ams3" } })),
-    errors: ['droplet.sshPublicKey: required; expected the deploy key\'s public half like "ssh-ed25519 AAAA… you@laptop"'],
+    errors: [
+      'droplet.sshPublicKey: required; expected the deploy key\'s public half like "ssh-ed25519 AAAA… you@laptop"',
+    ],
   },
   {
     name: "sshPrivateKey is not a key (value never shown)",
@@ -422,17 +480,20 @@ const BAD: BadCase[] = [
   },
   {
     name: "sshPrivateKey protected by a passphrase",
-    config: () => raw(
-      withValues({
-        sshPrivateKey: crypto.generateKeyPairSync("ed25519").privateKey.export({
-          format: "pem",
-          type: "pkcs8",
-          cipher: "aes-256-cbc",
-          passphrase: "pw",
-        }) as string,
-      }),
-    ),
-    errors: ['sshPrivateKey: is protected by a passphrase; set a key without one (ssh-keygen -p -N "" -f KEYFILE removes it)'],
+    config: () =>
+      raw(
+        withValues({
+          sshPrivateKey: crypto.generateKeyPairSync("ed25519").privateKey.export({
+            format: "pem",
+            type: "pkcs8",
+            cipher: "aes-256-cbc",
+            passphrase: "pw",
+          }) as string,
+        }),
+      ),
+    errors: [
+      'sshPrivateKey: is protected by a passphrase; set a key without one (ssh-keygen -p -N "" -f KEYFILE removes it)',
+    ],
   },
   {
     name: "database: unknown kind, managed-only keys with local",
@@ -445,11 +506,15 @@ const BAD: BadCase[] = [
   {
     name: "database: size with a local database",
     config: () => raw(withValues({ database: { size: "db-s-1vcpu-1gb", version: 16 } })),
-    errors: ['database.size: only used with database.kind "managed"', 'database.version: only used with database.kind "managed"'],
+    errors: [
+      'database.size: only used with database.kind "managed"',
+      'database.version: only used with database.kind "managed"',
+    ],
   },
   {
     name: "managed database: dbPassword set, on an existing host",
-    config: () => raw(withValues({ droplet: undefined, host: existingHost(), database: { kind: "managed", version: "sixteen" } })),
+    config: () =>
+      raw(withValues({ droplet: undefined, host: existingHost(), database: { kind: "managed", version: "sixteen" } })),
     errors: [
       'database.version: expected a PostgreSQL major version like "16", got "sixteen"',
       'database.kind: "managed" needs "droplet" (the database firewall admits only the droplet); use "local" with "host"',
@@ -476,16 +541,24 @@ const BAD: BadCase[] = [
   },
   {
     name: "many problems at once, in a stable order",
-    config: () => raw(
-      withValues({
-        appp: 1,
-        host: { address: "203.0.113.5", hostKey: "AAAA" },
-        app: { source: "./nope", workers: 0, jobs: [{ name: "a", command: "x" }, { name: "a", command: "y" }] },
-        site: { listen: "[::]80" },
-        dbPassword: undefined,
-      }),
-      new Set(["djangoSecretKey"]),
-    ),
+    config: () =>
+      raw(
+        withValues({
+          appp: 1,
+          host: { address: "203.0.113.5", hostKey: "AAAA" },
+          app: {
+            source: "./nope",
+            workers: 0,
+            jobs: [
+              { name: "a", command: "x" },
+              { name: "a", command: "y" },
+            ],
+          },
+          site: { listen: "[::]80" },
+          dbPassword: undefined,
+        }),
+        new Set(["djangoSecretKey"]),
+      ),
     errors: [
       'appp: unknown setting; did you mean "app"?',
       SET_EXACTLY_ONE_HOST,
@@ -641,18 +714,29 @@ describe("validateConfig: good configurations", () => {
       dns: { domain: "example.com", record: "@" },
     });
     expect(result.config?.site.listen).toBe("[::]:80");
-    expect(result.config?.database).toStrictEqual({ kind: "managed", name: "hc", user: "hc", size: "db-s-1vcpu-1gb", version: "17", protect: true });
+    expect(result.config?.database).toStrictEqual({
+      kind: "managed",
+      name: "hc",
+      user: "hc",
+      size: "db-s-1vcpu-1gb",
+      version: "17",
+      protect: true,
+    });
   });
 
   it("null values (an emptied YAML key) count as unset", () => {
-    const result = validateConfig(raw(withValues({ site: null, app: { source: "examples/app", workers: null, env: null } })));
+    const result = validateConfig(
+      raw(withValues({ site: null, app: { source: "examples/app", workers: null, env: null } })),
+    );
     expect(result.errors).toEqual([]);
     expect(result.config?.app.workers).toBe(2);
     expect(result.config?.site).toStrictEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m" });
   });
 
   it("management commands are trimmed (the release recognises migrate at the start of the line)", () => {
-    const result = validateConfig(raw(withValues({ app: { source: "examples/app", manage: [" migrate --noinput ", "collectstatic --noinput"] } })));
+    const result = validateConfig(
+      raw(withValues({ app: { source: "examples/app", manage: [" migrate --noinput ", "collectstatic --noinput"] } })),
+    );
     expect(result.errors).toEqual([]);
     expect(result.config?.app.manage).toEqual(["migrate --noinput", "collectstatic --noinput"]);
   });
@@ -670,11 +754,20 @@ describe("loadConfig (real Pulumi config, project djangozd)", () => {
     for (const [k, v] of Object.entries(values)) flat[`djangozd:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     // Other namespaces are not ours to check.
     flat["digitalocean:token"] = "not-a-real-token";
-    pulumi.runtime.setAllConfig(flat, secret.map((k) => `djangozd:${k}`));
+    pulumi.runtime.setAllConfig(
+      flat,
+      secret.map((k) => `djangozd:${k}`),
+    );
   }
 
   it("returns the checked config with secrets as secret Outputs", async () => {
-    setConfig({ ...base(), secretEnv: { API_TOKEN: "t0k3n" } }, ["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv", "digitalocean:token"]);
+    setConfig({ ...base(), secretEnv: { API_TOKEN: "t0k3n" } }, [
+      "sshPrivateKey",
+      "djangoSecretKey",
+      "dbPassword",
+      "secretEnv",
+      "digitalocean:token",
+    ]);
     const cfg = loadConfig();
     expect(cfg.host.kind).toBe("droplet");
     expect(cfg.app.source).toBe("examples/app");

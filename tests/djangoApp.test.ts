@@ -59,11 +59,24 @@ let releaseId: string;
 beforeAll(async () => {
   const { DjangoApp } = await import("../src/components/djangoApp");
   const deployed = new DjangoApp("hc", {
-    connection: pulumi.secret({ host: "203.0.113.10", port: 22, user: "root", privateKey: PRIVATE_KEY, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB" }),
+    connection: pulumi.secret({
+      host: "203.0.113.10",
+      port: 22,
+      user: "root",
+      privateKey: PRIVATE_KEY,
+      hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB",
+    }),
     hostId: "droplet-1",
     app: { ...app, source: makeAppVariant("v1") },
     site: { serverName: "example.com", listen: "80", clientMaxBodySize: "10m" },
-    database: { name: "hc", user: "hc", password: pulumi.secret(DB_PASSWORD), host: "/var/run/postgresql", port: "5432", local: true },
+    database: {
+      name: "hc",
+      user: "hc",
+      password: pulumi.secret(DB_PASSWORD),
+      host: "/var/run/postgresql",
+      port: "5432",
+      local: true,
+    },
     djangoSecretKey: pulumi.secret(SECRET_KEY),
     secretEnv: pulumi.secret({ SENTRY_DSN: "https://unit-test-dsn" }),
   });
@@ -82,13 +95,21 @@ describe("DjangoApp", () => {
     const c = commands();
     expect(c["hc-release-build"].triggers).toEqual([releaseId, "droplet-1"]);
     // A program's only triggers are its name (release + digest of its definition) and the host.
-    expect(c["hc-web-program"].triggers).toEqual([expect.stringMatching(new RegExp(`^hc-web-${releaseId}-[0-9a-f]{8}$`)), "droplet-1"]);
-    expect(c["hc-job-alerts-program"].triggers).toEqual([expect.stringMatching(new RegExp(`^hc-alerts-${releaseId}-[0-9a-f]{8}$`)), "droplet-1"]);
+    expect(c["hc-web-program"].triggers).toEqual([
+      expect.stringMatching(new RegExp(`^hc-web-${releaseId}-[0-9a-f]{8}$`)),
+      "droplet-1",
+    ]);
+    expect(c["hc-job-alerts-program"].triggers).toEqual([
+      expect.stringMatching(new RegExp(`^hc-alerts-${releaseId}-[0-9a-f]{8}$`)),
+      "droplet-1",
+    ]);
     expect(c["hc-web-program"].create).toContain(`[program:${c["hc-web-program"].triggers[0]}]`);
     expect(c["hc-job-alerts-program"].create).toContain(`[program:${c["hc-job-alerts-program"].triggers[0]}]`);
     // The switch's only trigger is the host: a new release updates it, never replaces it.
     expect(c["hc-site-upstream"].triggers).toEqual(["droplet-1"]);
-    expect(c["hc-site-upstream"].update).toContain(`SOCKET='/srv/hc/run/${c["hc-web-program"].triggers[0].slice(3)}.sock'`);
+    expect(c["hc-site-upstream"].update).toContain(
+      `SOCKET='/srv/hc/run/${c["hc-web-program"].triggers[0].slice(3)}.sock'`,
+    );
   });
 
   it("starts gunicorn on the release's own socket, health-checks it, and stops it gracefully", () => {
@@ -153,7 +174,9 @@ describe("DjangoApp", () => {
     expect(site.create).toContain("client_max_body_size 10m;");
     // Named: the names' server, and a catch-all that answers 421 for any other name.
     expect(site.create).toContain(`listen unix:/srv/hc/site/${program}/nginx.sock;`);
-    expect(site.create).toContain(`listen unix:/srv/hc/site/${program}/nginx.sock default_server;\n        return 421;`);
+    expect(site.create).toContain(
+      `listen unix:/srv/hc/site/${program}/nginx.sock default_server;\n        return 421;`,
+    );
     expect(site.create).toContain(`pid /srv/hc/site/${program}/nginx.pid;`);
     expect(site.create).toContain("stopsignal=QUIT");
     expect(c["hc-site-switch"].update).toContain(`SOCKET='/srv/hc/site/${program}/nginx.sock'`);

@@ -51,13 +51,17 @@ pulumi.runtime.setMocks(
         case "digitalocean:index/firewall:Firewall":
           return { id: "fw-0001", state: { ...args.inputs, status: "succeeded" } };
         case "digitalocean:index/reservedIp:ReservedIp":
-          return { id: RESERVED_IP, state: { ...args.inputs, ipAddress: RESERVED_IP, reservedIpUrn: `do:reservedip:${RESERVED_IP}` } };
+          return {
+            id: RESERVED_IP,
+            state: { ...args.inputs, ipAddress: RESERVED_IP, reservedIpUrn: `do:reservedip:${RESERVED_IP}` },
+          };
         case "digitalocean:index/reservedIpAssignment:ReservedIpAssignment":
           return { id: `${RESERVED_IP}-${DROPLET_ID}`, state: args.inputs };
         case "digitalocean:index/dnsRecord:DnsRecord":
           return { id: "dns-0001", state: { ...args.inputs, fqdn: `${args.inputs.name}.${args.inputs.domain}` } };
         default:
-          if (pinnedInState.has(args.name)) return { id: "host-key", state: { ...args.inputs, ...pinnedInState.get(args.name) } };
+          if (pinnedInState.has(args.name))
+            return { id: "host-key", state: { ...args.inputs, ...pinnedInState.get(args.name) } };
           return { id: `${args.name}-id`, state: args.inputs };
       }
     },
@@ -88,7 +92,8 @@ let resourceSlug: DropletModule["resourceSlug"];
 let DEPLOY_PRIVATE: string;
 
 beforeAll(async () => {
-  ({ Droplet, deriveHostKey, ed25519HostKey, hostKeyFromSecret, renderCloudInit, resourceSlug } = await import("../src/components/droplet"));
+  ({ Droplet, deriveHostKey, ed25519HostKey, hostKeyFromSecret, renderCloudInit, resourceSlug } =
+    await import("../src/components/droplet"));
   DEPLOY_PRIVATE = ed25519HostKey(Buffer.alloc(32, 5)).privateKey;
 });
 
@@ -117,7 +122,12 @@ function dropletHost(over: Partial<DropletHost> = {}): DropletHost {
 /** Builds a Droplet component and waits until all its children are registered. */
 async function stack(name: string, host: DropletHost, protect = false) {
   const context = `djangozd/prod/${name}`;
-  const component = new Droplet(name, { host, appName: "hc", hostKey: hostKeyFromSecret(pulumi.secret(DEPLOY_PRIVATE), context), protect });
+  const component = new Droplet(name, {
+    host,
+    appName: "hc",
+    hostKey: hostKeyFromSecret(pulumi.secret(DEPLOY_PRIVATE), context),
+    protect,
+  });
   const children = [
     component.sshKey,
     component.droplet,
@@ -127,10 +137,23 @@ async function stack(name: string, host: DropletHost, protect = false) {
     component.dnsRecord,
   ].filter((r): r is NonNullable<typeof r> => r !== undefined);
   const urns = await Promise.all(children.map((r) => value(r.urn)));
-  const [address, hostKey, dropletId] = await Promise.all([value(component.address), value(component.hostKey), value(component.dropletId)]);
+  const [address, hostKey, dropletId] = await Promise.all([
+    value(component.address),
+    value(component.hostKey),
+    value(component.dropletId),
+  ]);
   const mine = registered.filter((r) => r.name.startsWith(`${name}-`));
   const byType = (suffix: string) => mine.filter((r) => r.type.endsWith(suffix));
-  return { component, urns, address, hostKey, dropletId, mine, byType, expectedKey: deriveHostKey(DEPLOY_PRIVATE, context) };
+  return {
+    component,
+    urns,
+    address,
+    hostKey,
+    dropletId,
+    mine,
+    byType,
+    expectedKey: deriveHostKey(DEPLOY_PRIVATE, context),
+  };
 }
 
 describe("Droplet component", () => {
@@ -186,7 +209,8 @@ describe("Droplet component", () => {
   it("every child is parented to the component", async () => {
     const s = await stack("parented", dropletHost({ reservedIp: true, dns: { domain: "example.com", record: "@" } }));
     expect(s.urns).toHaveLength(6);
-    for (const urn of s.urns) expect(urn).toMatch(/^urn:pulumi:prod::djangozd::djangozd:infra:Droplet\$digitalocean:index\/\w+:\w+::parented-/);
+    for (const urn of s.urns)
+      expect(urn).toMatch(/^urn:pulumi:prod::djangozd::djangozd:infra:Droplet\$digitalocean:index\/\w+:\w+::parented-/);
   });
 
   it("SSH only from sshAllowFrom; 80 and 443 stay open to all", async () => {
@@ -222,10 +246,25 @@ describe("Droplet component", () => {
       "full-ssh-key",
     ]);
     const [droplet] = s.byType("droplet:Droplet");
-    expect(droplet.inputs).toMatchObject({ image: "debian-12-x64", size: "s-2vcpu-4gb", region: "ams3", monitoring: false, tags: ["web", "env:prod"] });
+    expect(droplet.inputs).toMatchObject({
+      image: "debian-12-x64",
+      size: "s-2vcpu-4gb",
+      region: "ams3",
+      monitoring: false,
+      tags: ["web", "env:prod"],
+    });
     expect(s.byType("reservedIp:ReservedIp")[0].inputs).toEqual({ region: "ams3" });
-    expect(s.byType("reservedIpAssignment:ReservedIpAssignment")[0].inputs).toEqual({ ipAddress: RESERVED_IP, dropletId: Number(DROPLET_ID) });
-    expect(s.byType("dnsRecord:DnsRecord")[0].inputs).toEqual({ domain: "example.com", type: "A", name: "app", value: RESERVED_IP, ttl: 300 });
+    expect(s.byType("reservedIpAssignment:ReservedIpAssignment")[0].inputs).toEqual({
+      ipAddress: RESERVED_IP,
+      dropletId: Number(DROPLET_ID),
+    });
+    expect(s.byType("dnsRecord:DnsRecord")[0].inputs).toEqual({
+      domain: "example.com",
+      type: "A",
+      name: "app",
+      value: RESERVED_IP,
+      ttl: 300,
+    });
     expect(s.address).toBe(RESERVED_IP);
   });
 
@@ -233,7 +272,13 @@ describe("Droplet component", () => {
     const s = await stack("dnsonly", dropletHost({ dns: { domain: "example.com", record: "@" } }));
     expect(s.byType("reservedIp:ReservedIp")).toEqual([]);
     expect(s.byType("reservedIpAssignment:ReservedIpAssignment")).toEqual([]);
-    expect(s.byType("dnsRecord:DnsRecord")[0].inputs).toEqual({ domain: "example.com", type: "A", name: "@", value: DROPLET_IP, ttl: 300 });
+    expect(s.byType("dnsRecord:DnsRecord")[0].inputs).toEqual({
+      domain: "example.com",
+      type: "A",
+      name: "@",
+      value: DROPLET_IP,
+      ttl: 300,
+    });
     expect(s.address).toBe(DROPLET_IP);
   });
 
@@ -273,8 +318,16 @@ describe("the droplet survives edits of the stack config", () => {
     const { hostKeyPinProvider } = await import("../src/components/hostKeyPin");
     const original = deriveHostKey(DEPLOY_PRIVATE, "p/s/hc");
     // The same deploy key with a trailing newline, with CRLF line ends, and in PEM (PKCS#8) form.
-    const pem = (await import("node:crypto")).createPrivateKey({ key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.alloc(32, 5)]), format: "der", type: "pkcs8" });
-    const variants = [`${DEPLOY_PRIVATE}\n`, DEPLOY_PRIVATE.replace(/\n/g, "\r\n"), pem.export({ format: "pem", type: "pkcs8" }).toString()];
+    const pem = (await import("node:crypto")).createPrivateKey({
+      key: Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), Buffer.alloc(32, 5)]),
+      format: "der",
+      type: "pkcs8",
+    });
+    const variants = [
+      `${DEPLOY_PRIVATE}\n`,
+      DEPLOY_PRIVATE.replace(/\n/g, "\r\n"),
+      pem.export({ format: "pem", type: "pkcs8" }).toString(),
+    ];
     for (const text of variants) {
       const derived = deriveHostKey(text, "p/s/hc");
       expect(derived.publicKey).not.toBe(original.publicKey);
@@ -293,7 +346,9 @@ describe("host key", () => {
     expect(deriveHostKey("secret two", "p/s/n").publicKey).not.toBe(a.publicKey);
     expect(deriveHostKey("secret one", "p/other/n").publicKey).not.toBe(a.publicKey);
     expect(a.publicKey).toMatch(/^ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI[A-Za-z0-9+/]{43}$/);
-    expect(a.privateKey).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END OPENSSH PRIVATE KEY-----\n$/);
+    expect(a.privateKey).toMatch(
+      /^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END OPENSSH PRIVATE KEY-----\n$/,
+    );
     expect(() => deriveHostKey("", "x")).toThrow(/empty/);
   });
 
@@ -354,9 +409,13 @@ describe("renderCloudInit", () => {
   });
 
   it("refuses anything but an OpenSSH private key and an ssh-ed25519 public key", () => {
-    expect(() => renderCloudInit({ privateKey: "nope", publicKey: k.publicKey })).toThrow(/not an OpenSSH private key block/);
+    expect(() => renderCloudInit({ privateKey: "nope", publicKey: k.publicKey })).toThrow(
+      /not an OpenSSH private key block/,
+    );
     expect(() => renderCloudInit({ privateKey: k.privateKey, publicKey: "ssh-rsa AAAA" })).toThrow(/ssh-ed25519/);
-    expect(() => renderCloudInit({ privateKey: k.privateKey, publicKey: `${k.publicKey}\nruncmd: [reboot]` })).toThrow(/ssh-ed25519/);
+    expect(() => renderCloudInit({ privateKey: k.privateKey, publicKey: `${k.publicKey}\nruncmd: [reboot]` })).toThrow(
+      /ssh-ed25519/,
+    );
   });
 });
 

@@ -9,7 +9,10 @@ import { digestDirectory, exportGitRef, packDirectory, sourceCache } from "../sr
 import { makeAppVariant } from "./support/appVariants";
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], { cwd, encoding: "utf8" }).trim();
+  return execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@example.com", ...args], {
+    cwd,
+    encoding: "utf8",
+  }).trim();
 }
 
 function repoWith(versions: string[]): { url: string; commits: string[] } {
@@ -66,7 +69,9 @@ describe("refs mean exactly what they say", () => {
 
   it("an abbreviated commit id is refused with what to give instead", () => {
     const { url, commits } = repoWith(["v1"]);
-    expect(() => exportGitRef(url, commits[0].slice(0, 7))).toThrow(`"${commits[0].slice(0, 7)}" is no branch or tag in ${url}; give a commit as its full 40-character id`);
+    expect(() => exportGitRef(url, commits[0].slice(0, 7))).toThrow(
+      `"${commits[0].slice(0, 7)}" is no branch or tag in ${url}; give a commit as its full 40-character id`,
+    );
   });
 });
 

@@ -11,7 +11,8 @@ const base = {
   upload: { source: "/tmp/a/source.tar.gz", destination: "/srv/hc/uploads/a.tar.gz" },
 };
 
-const diff = (news: Record<string, unknown>) => hostCommandProvider.diff!("id", { ...base, stdout: "done" }, { ...base, ...news });
+const diff = (news: Record<string, unknown>) =>
+  hostCommandProvider.diff!("id", { ...base, stdout: "done" }, { ...base, ...news });
 
 describe("HostCommand diff", () => {
   it("reports no change for the same inputs", async () => {
@@ -31,6 +32,9 @@ describe("HostCommand diff", () => {
   });
 
   it("ignores where the local copy of an upload sits", async () => {
-    expect(await diff({ upload: { ...base.upload, source: "/var/tmp/b/source.tar.gz" } })).toEqual({ changes: false, replaces: [] });
+    expect(await diff({ upload: { ...base.upload, source: "/var/tmp/b/source.tar.gz" } })).toEqual({
+      changes: false,
+      replaces: [],
+    });
   });
 });

@@ -28,22 +28,58 @@ ${operations}
 
 describe("findings: what in a migration file breaks the serving release", () => {
   const cases: Array<[string, string, string[]]> = [
-    ["RemoveField", "migrations.RemoveField(model_name='ping', name='ua')", ["RemoveField ping.ua: drops a column the serving release reads and writes"]],
-    ["RenameField", "migrations.RenameField(model_name='ping', old_name='ua', new_name='agent')", ["RenameField ping.ua: renames a column the serving release uses"]],
+    [
+      "RemoveField",
+      "migrations.RemoveField(model_name='ping', name='ua')",
+      ["RemoveField ping.ua: drops a column the serving release reads and writes"],
+    ],
+    [
+      "RenameField",
+      "migrations.RenameField(model_name='ping', old_name='ua', new_name='agent')",
+      ["RenameField ping.ua: renames a column the serving release uses"],
+    ],
     ["DeleteModel", "migrations.DeleteModel(name='Tag')", ["DeleteModel Tag: drops a table the serving release uses"]],
-    ["RenameModel", "migrations.RenameModel(old_name='Tag', new_name='Label')", ["RenameModel Tag: renames a table the serving release uses"]],
-    ["AlterModelTable", "migrations.AlterModelTable(name='tag', table='labels')", ["AlterModelTable tag: renames a table the serving release uses"]],
+    [
+      "RenameModel",
+      "migrations.RenameModel(old_name='Tag', new_name='Label')",
+      ["RenameModel Tag: renames a table the serving release uses"],
+    ],
+    [
+      "AlterModelTable",
+      "migrations.AlterModelTable(name='tag', table='labels')",
+      ["AlterModelTable tag: renames a table the serving release uses"],
+    ],
     [
       "AddField NOT NULL with a Python default",
       "migrations.AddField(model_name='ping', name='source', field=models.CharField(default='web', max_length=20))",
       ["AddField ping.source: a NOT NULL column without db_default, which the serving release's inserts leave out"],
     ],
-    ["AddField nullable", "migrations.AddField(model_name='ping', name='note', field=models.TextField(blank=True, null=True))", []],
-    ["AddField with db_default", "migrations.AddField(model_name='ping', name='n', field=models.IntegerField(db_default=0))", []],
-    ["AddField many-to-many", "migrations.AddField(model_name='ping', name='tags', field=models.ManyToManyField(to='api.tag'))", []],
-    ["CreateModel", "migrations.CreateModel(name='Tag', fields=[('id', models.BigAutoField(primary_key=True)), ('label', models.CharField(max_length=50))])", []],
+    [
+      "AddField nullable",
+      "migrations.AddField(model_name='ping', name='note', field=models.TextField(blank=True, null=True))",
+      [],
+    ],
+    [
+      "AddField with db_default",
+      "migrations.AddField(model_name='ping', name='n', field=models.IntegerField(db_default=0))",
+      [],
+    ],
+    [
+      "AddField many-to-many",
+      "migrations.AddField(model_name='ping', name='tags', field=models.ManyToManyField(to='api.tag'))",
+      [],
+    ],
+    [
+      "CreateModel",
+      "migrations.CreateModel(name='Tag', fields=[('id', models.BigAutoField(primary_key=True)), ('label', models.CharField(max_length=50))])",
+      [],
+    ],
     // The SQL decides (on the host): widening a varchar is fine, a type change is not.
-    ["AlterField", "migrations.AlterField(model_name='ping', name='method', field=models.CharField(max_length=16))", []],
+    [
+      "AlterField",
+      "migrations.AlterField(model_name='ping', name='method', field=models.CharField(max_length=16))",
+      [],
+    ],
     ["RunPython", "migrations.RunPython(forwards, backwards)", []],
   ];
   it.each(cases)("%s", (_name, op, expected) => {
@@ -77,16 +113,27 @@ describe("readMigrations", () => {
     };
     write("api/migrations/__init__.py", "");
     write("api/migrations/0001_initial.py", file("        migrations.CreateModel(name='Ping', fields=[]),"));
-    write("api/migrations/0002_remove_ping_ua.py", file("        migrations.RemoveField(model_name='ping', name='ua'),"));
+    write(
+      "api/migrations/0002_remove_ping_ua.py",
+      file("        migrations.RemoveField(model_name='ping', name='ua'),"),
+    );
     write("project/apps/shop/migrations/0001_initial.py", file(""));
     write("users/apps.py", "class UsersConfig(AppConfig):\n    name = 'users'\n    label = 'accounts'\n");
     write("users/migrations/0001_initial.py", file(""));
     write("api/views.py", "migrations.RemoveField(model_name='x', name='y')");
-    write(".venv/lib/django/contrib/auth/migrations/0001_initial.py", file("        migrations.DeleteModel(name='User'),"));
+    write(
+      ".venv/lib/django/contrib/auth/migrations/0001_initial.py",
+      file("        migrations.DeleteModel(name='User'),"),
+    );
     expect(readMigrations(dir)).toEqual({
       "accounts.0001_initial": { creates: [], unsafe: [] },
       "api.0001_initial": { creates: ["ping"], unsafe: [] },
-      "api.0002_remove_ping_ua": { creates: [], unsafe: [{ model: "ping", finding: "RemoveField ping.ua: drops a column the serving release reads and writes" }] },
+      "api.0002_remove_ping_ua": {
+        creates: [],
+        unsafe: [
+          { model: "ping", finding: "RemoveField ping.ua: drops a column the serving release reads and writes" },
+        ],
+      },
       "shop.0001_initial": { creates: [], unsafe: [] },
     });
   });
@@ -95,16 +142,19 @@ describe("readMigrations", () => {
 describe("which migrations preview refuses", () => {
   const none = { afterSwitch: [], allowUnsafe: [] };
   const safe = { creates: [], unsafe: [] };
-  const dropUa = { creates: [], unsafe: [{ model: "ping", finding: "RemoveField ping.ua: drops a column the serving release reads and writes" }] };
+  const dropUa = {
+    creates: [],
+    unsafe: [{ model: "ping", finding: "RemoveField ping.ua: drops a column the serving release reads and writes" }],
+  };
   const olds = { "api.0001_initial": { creates: ["ping"], unsafe: [] }, "api.0002_remove_old": dropUa };
 
   it("a first deploy: none (nothing serves yet)", () => {
     expect(unsafeNewMigrations(undefined, { ...olds, "api.0003_remove_ping_ua": dropUa }, none)).toEqual([]);
   });
   it("an unsafe migration new since the last deploy; not the ones already deployed", () => {
-    expect(unsafeNewMigrations(olds, { ...olds, "api.0003_remove_ping_ua": dropUa, "api.0004_add_note": safe }, none)).toEqual([
-      "api.0003_remove_ping_ua: RemoveField ping.ua: drops a column the serving release reads and writes",
-    ]);
+    expect(
+      unsafeNewMigrations(olds, { ...olds, "api.0003_remove_ping_ua": dropUa, "api.0004_add_note": safe }, none),
+    ).toEqual(["api.0003_remove_ping_ua: RemoveField ping.ua: drops a column the serving release reads and writes"]);
   });
   it("none when it runs after the switch, or its risk is accepted", () => {
     const news = { ...olds, "api.0003_remove_ping_ua": dropUa };
@@ -114,12 +164,23 @@ describe("which migrations preview refuses", () => {
   it("none on a table this deploy creates (the serving release does not use it yet)", () => {
     const news = {
       ...olds,
-      "api.0003_coupon": facts(file("        migrations.CreateModel(name='Coupon', fields=[('id', models.BigAutoField(primary_key=True))]),")),
-      "api.0004_coupon_active": facts(file("        migrations.AddField(model_name='coupon', name='active', field=models.BooleanField(default=True)),")),
+      "api.0003_coupon": facts(
+        file("        migrations.CreateModel(name='Coupon', fields=[('id', models.BigAutoField(primary_key=True))]),"),
+      ),
+      "api.0004_coupon_active": facts(
+        file(
+          "        migrations.AddField(model_name='coupon', name='active', field=models.BooleanField(default=True)),",
+        ),
+      ),
     };
     expect(unsafeNewMigrations(olds, news, none)).toEqual([]);
     // The same operation on a table the serving release uses is refused.
-    const onPing = { ...olds, "api.0003_ping_active": facts(file("        migrations.AddField(model_name='ping', name='active', field=models.BooleanField(default=True)),")) };
+    const onPing = {
+      ...olds,
+      "api.0003_ping_active": facts(
+        file("        migrations.AddField(model_name='ping', name='active', field=models.BooleanField(default=True)),"),
+      ),
+    };
     expect(unsafeNewMigrations(olds, onPing, none)).toEqual([
       "api.0003_ping_active: AddField ping.active: a NOT NULL column without db_default, which the serving release's inserts leave out",
     ]);
@@ -137,7 +198,9 @@ describe("which migrations preview refuses", () => {
     const accepted = { ...news, afterSwitch: ["api.0003_remove_ping_ua"] };
     expect((await migrationCheckProvider.check!({ migrations: olds, ...none }, accepted)).failures).toBeUndefined();
     // A new migration is a change (an update, shown in preview); the same set is none.
-    expect((await migrationCheckProvider.diff!("migrations", { migrations: olds, ...none }, accepted)).changes).toBe(true);
+    expect((await migrationCheckProvider.diff!("migrations", { migrations: olds, ...none }, accepted)).changes).toBe(
+      true,
+    );
     expect((await migrationCheckProvider.diff!("migrations", accepted, accepted)).changes).toBe(false);
   });
 });

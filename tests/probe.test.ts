@@ -479,9 +479,9 @@ describe("probe CLI (tsx)", () => {
           }),
         false,
       );
-      const r = await runCli(["--url", srv.url, "--clients", "4", "--duration", "500ms"], { viaTsxBinary: true }).finally(
-        srv.close,
-      );
+      const r = await runCli(["--url", srv.url, "--clients", "4", "--duration", "500ms"], {
+        viaTsxBinary: true,
+      }).finally(srv.close);
       expect(r.stderr).not.toMatch(/probe:/);
       expect(r.code).toBe(0);
       const j = lastJsonLine(r.stdout);
@@ -505,9 +505,16 @@ describe("probe CLI (tsx)", () => {
           }),
         false,
       );
-      const r = await runCli(["--url", srv.url, "--clients", "2", "--duration", "300ms", "--path", "GET /about/"]).finally(
-        srv.close,
-      );
+      const r = await runCli([
+        "--url",
+        srv.url,
+        "--clients",
+        "2",
+        "--duration",
+        "300ms",
+        "--path",
+        "GET /about/",
+      ]).finally(srv.close);
       expect(r.code).toBe(1);
       const j = lastJsonLine(r.stdout);
       expect(j["requests"]).toBeGreaterThan(0);

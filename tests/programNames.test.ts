@@ -40,11 +40,19 @@ const changes: Array<[string, Partial<Inputs>, { web: boolean; job: boolean }]> 
   ["app.healthCheck.path", { healthCheck: { ...healthCheck, path: "/health/" } }, { web: true, job: false }],
   ["app.healthCheck.expectStatus", { healthCheck: { ...healthCheck, expectStatus: 204 } }, { web: true, job: false }],
   ["app.healthCheck.expectText", { healthCheck: { ...healthCheck, expectText: undefined } }, { web: true, job: false }],
-  ["app.healthCheck.timeoutSeconds", { healthCheck: { ...healthCheck, timeoutSeconds: 90 } }, { web: true, job: false }],
+  [
+    "app.healthCheck.timeoutSeconds",
+    { healthCheck: { ...healthCheck, timeoutSeconds: 90 } },
+    { web: true, job: false },
+  ],
   ["app.jobs[].command", { job: { ...job, command: "python manage.py sendalerts --fast" } }, { web: false, job: true }],
   // A singleton's start also stops any other program of the job.
   ["app.jobs[].singleton", { job: { ...job, singleton: true } }, { web: false, job: true }],
-  ["a new release (source, requirements, python, env, secrets, manage)", { releaseId: "bbbbbbbbbbbb", releaseDir: "/srv/hc/releases/bbbbbbbbbbbb" }, { web: true, job: true }],
+  [
+    "a new release (source, requirements, python, env, secrets, manage)",
+    { releaseId: "bbbbbbbbbbbb", releaseDir: "/srv/hc/releases/bbbbbbbbbbbb" },
+    { web: true, job: true },
+  ],
   ["the host", { hostId: "droplet-2" }, { web: true, job: true }],
 ];
 
@@ -112,7 +120,9 @@ describe("site program", () => {
   });
 
   it("the front door changes only with where it listens", () => {
-    expect(renderFrontDoor("hc", site)).toBe(renderFrontDoor("hc", { ...site, serverName: "x.org", clientMaxBodySize: "1g" }));
+    expect(renderFrontDoor("hc", site)).toBe(
+      renderFrontDoor("hc", { ...site, serverName: "x.org", clientMaxBodySize: "1g" }),
+    );
     expect(renderFrontDoor("hc", site)).not.toBe(renderFrontDoor("hc", { ...site, listen: "8080" }));
   });
 });

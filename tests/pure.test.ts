@@ -10,7 +10,13 @@ import { digestDirectory, packDirectory } from "../src/source/source";
 import { hostKeyBlob, remoteCommandLine, shellQuote } from "../src/host/ssh";
 import { makeAppVariant } from "./support/appVariants";
 
-const base = { sourceDigest: "a".repeat(64), requirementsDigest: "b".repeat(64), python: "python3", manage: ["migrate --noinput"], settings: "X='1'\n" };
+const base = {
+  sourceDigest: "a".repeat(64),
+  requirementsDigest: "b".repeat(64),
+  python: "python3",
+  manage: ["migrate --noinput"],
+  settings: "X='1'\n",
+};
 
 describe("releaseId", () => {
   it("is stable for the same inputs and 12 hex digits", () => {
@@ -37,7 +43,7 @@ describe("releaseId", () => {
 
 describe("envFile", () => {
   it("sorts keys and single-quotes values so bash reads them back exactly", () => {
-    expect(envFile({ B: "it's", A: "$HOME `x` \"y\"" })).toBe(`A='$HOME \`x\` "y"'\nB='it'\\''s'\n`);
+    expect(envFile({ B: "it's", A: '$HOME `x` "y"' })).toBe(`A='$HOME \`x\` "y"'\nB='it'\\''s'\n`);
   });
 });
 
@@ -46,8 +52,12 @@ describe("templates", () => {
     const vars = { APP: "hc", SITE_LINK: "/srv/hc/site/live.sock", LISTEN: "80" };
     expect(renderTemplate("nginx-front.conf", vars)).not.toMatch(/\{\{/);
     const { LISTEN: _omit, ...missing } = vars;
-    expect(() => renderTemplate("nginx-front.conf", missing)).toThrow("template nginx-front.conf: no value for {{LISTEN}}");
-    expect(() => renderTemplate("nginx-front.conf", { ...vars, EXTRA: "x" })).toThrow("template nginx-front.conf: unused values EXTRA");
+    expect(() => renderTemplate("nginx-front.conf", missing)).toThrow(
+      "template nginx-front.conf: no value for {{LISTEN}}",
+    );
+    expect(() => renderTemplate("nginx-front.conf", { ...vars, EXTRA: "x" })).toThrow(
+      "template nginx-front.conf: unused values EXTRA",
+    );
   });
 
   it("puts a script's title first and its inputs as quoted assignments", () => {
@@ -68,7 +78,9 @@ describe("ssh helpers", () => {
   });
 
   it("bounds the script with timeout and uses sudo for non-root users", () => {
-    expect(remoteCommandLine("echo hi", "root", 60)).toBe(`timeout --kill-after=10 60 bash -c 'set -euo pipefail\necho hi'`);
+    expect(remoteCommandLine("echo hi", "root", 60)).toBe(
+      `timeout --kill-after=10 60 bash -c 'set -euo pipefail\necho hi'`,
+    );
     expect(remoteCommandLine("echo hi", "deploy", 60)).toMatch(/^sudo -n timeout/);
   });
 
@@ -105,7 +117,9 @@ describe("source", () => {
 describe("the site's names, for Django and for the health check", () => {
   it("default ALLOWED_HOSTS: nginx wildcards become Django's leading-dot form; any name when the site takes any", () => {
     expect(defaultAllowedHosts("_")).toBe("*");
-    expect(defaultAllowedHosts("example.com *.example.org .example.net")).toBe("example.com,.example.org,.example.net,localhost");
+    expect(defaultAllowedHosts("example.com *.example.org .example.net")).toBe(
+      "example.com,.example.org,.example.net,localhost",
+    );
   });
 
   it("the health check sends a name the site serves (the example stack allows www.example.com only)", () => {

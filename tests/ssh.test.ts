@@ -36,7 +36,14 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
-const target = (hostKey: string) => ({ host: "127.0.0.1", port, user: "root", privateKey: client.private, hostKey, dialAttempts: 1 });
+const target = (hostKey: string) => ({
+  host: "127.0.0.1",
+  port,
+  user: "root",
+  privateKey: client.private,
+  hostKey,
+  dialAttempts: 1,
+});
 
 describe("host keys of every type the config accepts", () => {
   for (const type of ["ed25519", "ecdsa", "rsa"] as const) {

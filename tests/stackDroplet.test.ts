@@ -4,7 +4,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ed25519HostKey } from "../src/components/droplet";
 import { makeAppVariant } from "./support/appVariants";
-import { APP_COMMANDS_WITH_ONE_JOB, DROPLET_ID, DROPLET_IP, Registered, isSecret, runProgram, unwrap } from "./support/programMocks";
+import {
+  APP_COMMANDS_WITH_ONE_JOB,
+  DROPLET_ID,
+  DROPLET_IP,
+  Registered,
+  isSecret,
+  runProgram,
+  unwrap,
+} from "./support/programMocks";
 
 const deployKey = ed25519HostKey(Buffer.alloc(32, 11), "unit deploy key");
 let registered: Registered[];
@@ -14,7 +22,10 @@ beforeAll(async () => {
   registered = await runProgram(
     {
       droplet: { sshPublicKey: deployKey.publicKey, sshAllowFrom: ["198.51.100.0/24"] },
-      app: { source: makeAppVariant("v1"), jobs: [{ name: "alerts", command: "python manage.py sendalerts", singleton: true }] },
+      app: {
+        source: makeAppVariant("v1"),
+        jobs: [{ name: "alerts", command: "python manage.py sendalerts", singleton: true }],
+      },
       sshPrivateKey: deployKey.privateKey,
       djangoSecretKey: "unit-secret-key-for-a-droplet-stack",
       dbPassword: "unit-db-password",
@@ -29,7 +40,11 @@ describe("a DigitalOcean stack", () => {
     expect(types).toContain("digitalocean:index/sshKey:SshKey");
     expect(types).toContain("digitalocean:index/droplet:Droplet");
     expect(types).toContain("digitalocean:index/firewall:Firewall");
-    expect(commands().map((c) => c.name).sort()).toEqual(APP_COMMANDS_WITH_ONE_JOB);
+    expect(
+      commands()
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(APP_COMMANDS_WITH_ONE_JOB);
   });
 
   it("opens SSH only to the configured ranges and HTTP(S) to all", () => {
@@ -56,7 +71,8 @@ describe("a DigitalOcean stack", () => {
   });
 
   it("skips the commands' deletes when the droplet itself is deleted", () => {
-    for (const c of commands()) expect(c.deletedWith, c.name).toMatch(/digitalocean:index\/droplet:Droplet::hc-droplet$/);
+    for (const c of commands())
+      expect(c.deletedWith, c.name).toMatch(/digitalocean:index\/droplet:Droplet::hc-droplet$/);
   });
 
   it("ties every command to the droplet's id: a replaced droplet is bootstrapped and deployed again", () => {

@@ -32,7 +32,12 @@ describe("an existing-host stack", () => {
     const cmds = registered.filter((r) => r.type.endsWith("HostCommand"));
     expect(cmds).toHaveLength(7);
     for (const c of cmds) {
-      expect(unwrap(c.inputs.connection), c.name).toMatchObject({ host: "192.0.2.20", port: 2222, user: "root", hostKey });
+      expect(unwrap(c.inputs.connection), c.name).toMatchObject({
+        host: "192.0.2.20",
+        port: 2222,
+        user: "root",
+        hostKey,
+      });
       expect(unwrap(c.inputs.triggers), c.name).toContain("192.0.2.20:2222");
       // Deletes run on a host this stack doesn't own: stop programs, remove the site.
       expect(c.deletedWith, c.name).toBe("");

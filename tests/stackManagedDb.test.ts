@@ -30,13 +30,25 @@ describe("a stack with a managed database", () => {
   });
 
   it("creates a cluster in the droplet's region, its database and user", () => {
-    expect(inputsOf("digitalocean:index/databaseCluster:DatabaseCluster")).toMatchObject({ engine: "pg", region: "ams3", nodeCount: 1 });
-    expect(inputsOf("digitalocean:index/databaseDb:DatabaseDb")).toMatchObject({ clusterId: "db-cluster-1", name: "hc" });
-    expect(inputsOf("digitalocean:index/databaseUser:DatabaseUser")).toMatchObject({ clusterId: "db-cluster-1", name: "hc" });
+    expect(inputsOf("digitalocean:index/databaseCluster:DatabaseCluster")).toMatchObject({
+      engine: "pg",
+      region: "ams3",
+      nodeCount: 1,
+    });
+    expect(inputsOf("digitalocean:index/databaseDb:DatabaseDb")).toMatchObject({
+      clusterId: "db-cluster-1",
+      name: "hc",
+    });
+    expect(inputsOf("digitalocean:index/databaseUser:DatabaseUser")).toMatchObject({
+      clusterId: "db-cluster-1",
+      name: "hc",
+    });
   });
 
   it("admits only the droplet through the database firewall", () => {
-    expect(inputsOf("digitalocean:index/databaseFirewall:DatabaseFirewall").rules).toEqual([{ type: "droplet", value: DROPLET_ID }]);
+    expect(inputsOf("digitalocean:index/databaseFirewall:DatabaseFirewall").rules).toEqual([
+      { type: "droplet", value: DROPLET_ID },
+    ]);
   });
 
   it("installs no PostgreSQL on the host and hands the app the cluster's address, over TLS", () => {

@@ -13,13 +13,23 @@ function report(name: string, r: object): string {
 }
 function summary(...args: string[]): { out: string; code: number } {
   try {
-    const out = execFileSync(process.execPath, ["--import", "tsx", "tests/support/testSummary.ts", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync(process.execPath, ["--import", "tsx", "tests/support/testSummary.ts", ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     return { out, code: 0 };
   } catch (e: any) {
     return { out: e.stdout, code: e.status };
   }
 }
-const ok = { numPassedTests: 3, numFailedTests: 0, numPendingTests: 0, numTodoTests: 0, numTotalTests: 3, testResults: [{ status: "passed", assertionResults: [] }] };
+const ok = {
+  numPassedTests: 3,
+  numFailedTests: 0,
+  numPendingTests: 0,
+  numTodoTests: 0,
+  numTotalTests: 3,
+  testResults: [{ status: "passed", assertionResults: [] }],
+};
 
 describe("testSummary", { timeout: 30_000 }, () => {
   it("passes only when everything passed and the runner exited 0", () => {
@@ -30,7 +40,12 @@ describe("testSummary", { timeout: 30_000 }, () => {
     ["a skipped test", { ...ok, numPassedTests: 2, numPendingTests: 1 }, "0", /2 passed, 1 failed\n$/],
     ["a todo test", { ...ok, numTodoTests: 1 }, "0", /3 passed, 1 failed\n$/],
     ["no test at all", { ...ok, numPassedTests: 0, numTotalTests: 0, testResults: [] }, "0", /0 passed, 1 failed\n$/],
-    ["a file that failed outside its tests", { ...ok, testResults: [{ status: "failed", assertionResults: [] }] }, "1", /3 passed, 1 failed\n$/],
+    [
+      "a file that failed outside its tests",
+      { ...ok, testResults: [{ status: "failed", assertionResults: [] }] },
+      "1",
+      /3 passed, 1 failed\n$/,
+    ],
     ["an unhandled error the report omits", ok, "1", /3 passed, 1 failed\n$/],
   ])("fails on %s", (_what, r, code, line) => {
     const s = summary(`${report("r.json", r)}:${code}`);

@@ -68,7 +68,11 @@ export function ed25519HostKey(seed: Buffer, comment = ""): HostKeyPair {
   // openssh-key-v1, unencrypted (PROTOCOL.key in OpenSSH). The check integer
   // is random in ssh-keygen; here it comes from the seed, so the text is stable.
   const check = crypto.createHash("sha256").update("check").update(seed).digest().subarray(0, 4);
-  const unpadded = Buffer.concat([check, check, wire(type, pub, Buffer.concat([seed, pub]), Buffer.from(comment, "utf8"))]);
+  const unpadded = Buffer.concat([
+    check,
+    check,
+    wire(type, pub, Buffer.concat([seed, pub]), Buffer.from(comment, "utf8")),
+  ]);
   const padding = Buffer.from(Array.from({ length: (8 - (unpadded.length % 8)) % 8 }, (_, i) => i + 1));
   const body = Buffer.concat([
     Buffer.from("openssh-key-v1\0", "latin1"),
@@ -91,7 +95,9 @@ export function ed25519HostKey(seed: Buffer, comment = ""): HostKeyPair {
  */
 export function deriveHostKey(secret: string, context: string): HostKeyPair {
   if (secret === "") throw new Error("deriveHostKey: the secret is empty");
-  const seed = Buffer.from(crypto.hkdfSync("sha256", Buffer.from(secret, "utf8"), "djangozd ssh host key v1", context, 32));
+  const seed = Buffer.from(
+    crypto.hkdfSync("sha256", Buffer.from(secret, "utf8"), "djangozd ssh host key v1", context, 32),
+  );
   return ed25519HostKey(seed, `host key for ${context}`);
 }
 
@@ -118,7 +124,9 @@ export function renderCloudInit(hostKey: HostKeyPair): string {
     throw new Error("renderCloudInit: the host key's private half is not an OpenSSH private key block");
   }
   if (!/^ssh-ed25519 [A-Za-z0-9+/=]+$/.test(hostKey.publicKey)) {
-    throw new Error(`renderCloudInit: expected an "ssh-ed25519 AAAA…" public key, got ${JSON.stringify(hostKey.publicKey)}`);
+    throw new Error(
+      `renderCloudInit: expected an "ssh-ed25519 AAAA…" public key, got ${JSON.stringify(hostKey.publicKey)}`,
+    );
   }
   return [
     "#cloud-config",
@@ -176,7 +184,11 @@ export class Droplet extends pulumi.ComponentResource {
     const host = args.host;
     const label = resourceSlug(args.appName, pulumi.getStack());
 
-    this.sshKey = new digitalocean.SshKey(`${name}-ssh-key`, { name: `${label}-deploy`, publicKey: host.sshPublicKey }, { parent: this });
+    this.sshKey = new digitalocean.SshKey(
+      `${name}-ssh-key`,
+      { name: `${label}-deploy`, publicKey: host.sshPublicKey },
+      { parent: this },
+    );
 
     const pinned = new HostKeyPin(`${name}-host-key`, args.hostKey, { parent: this });
     const userData = pulumi

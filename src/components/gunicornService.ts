@@ -84,9 +84,7 @@ export class GunicornService extends pulumi.ComponentResource {
     super("djangozd:app:GunicornService", name, {}, opts);
     const defined = pulumi
       .all([args.releaseId, args.releaseDir, args.hostId])
-      .apply(([releaseId, releaseDir, hostId]) =>
-        defineWebProgram({ ...args, releaseId, releaseDir, hostId }),
-      );
+      .apply(([releaseId, releaseDir, hostId]) => defineWebProgram({ ...args, releaseId, releaseDir, hostId }));
     const web = supervisorProgram(
       `${name}-program`,
       { connection: args.connection, program: defined, timeoutSeconds: args.healthCheck.timeoutSeconds + 120 },

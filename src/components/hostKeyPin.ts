@@ -23,7 +23,18 @@ export class HostKeyPin extends pulumi.dynamic.Resource {
   declare public readonly privateKey: pulumi.Output<string>;
   declare public readonly publicKey: pulumi.Output<string>;
 
-  constructor(name: string, key: { privateKey: pulumi.Input<string>; publicKey: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-    super(hostKeyPinProvider, name, key, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }), "djangozd", "HostKeyPin");
+  constructor(
+    name: string,
+    key: { privateKey: pulumi.Input<string>; publicKey: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      hostKeyPinProvider,
+      name,
+      key,
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["privateKey"] }),
+      "djangozd",
+      "HostKeyPin",
+    );
   }
 }

@@ -10,7 +10,13 @@ export interface ManagedDatabaseArgs {
 }
 
 export class ManagedDatabase extends pulumi.ComponentResource {
-  public readonly settings: { name: pulumi.Output<string>; user: pulumi.Output<string>; password: pulumi.Output<string>; host: pulumi.Output<string>; port: pulumi.Output<string> };
+  public readonly settings: {
+    name: pulumi.Output<string>;
+    user: pulumi.Output<string>;
+    password: pulumi.Output<string>;
+    host: pulumi.Output<string>;
+    port: pulumi.Output<string>;
+  };
 
   constructor(name: string, args: ManagedDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:infra:ManagedDatabase", name, {}, opts);
@@ -21,8 +27,16 @@ export class ManagedDatabase extends pulumi.ComponentResource {
       // It holds the data: `pulumi destroy` or a replacement needs database.protect false first.
       { parent: this, protect: args.database.protect },
     );
-    const db = new digitalocean.DatabaseDb(`${name}-db-name`, { clusterId: cluster.id, name: args.database.name }, child);
-    const user = new digitalocean.DatabaseUser(`${name}-db-user`, { clusterId: cluster.id, name: args.database.user }, child);
+    const db = new digitalocean.DatabaseDb(
+      `${name}-db-name`,
+      { clusterId: cluster.id, name: args.database.name },
+      child,
+    );
+    const user = new digitalocean.DatabaseUser(
+      `${name}-db-user`,
+      { clusterId: cluster.id, name: args.database.user },
+      child,
+    );
     new digitalocean.DatabaseFirewall(
       `${name}-db-firewall`,
       { clusterId: cluster.id, rules: [{ type: "droplet", value: pulumi.output(args.dropletId) }] },

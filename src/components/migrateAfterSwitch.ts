@@ -17,7 +17,11 @@ export interface MigrateAfterSwitchArgs {
   afterSwitch: string[];
 }
 
-export function migrateAfterSwitch(name: string, args: MigrateAfterSwitchArgs, opts: pulumi.CustomResourceOptions): HostCommand {
+export function migrateAfterSwitch(
+  name: string,
+  args: MigrateAfterSwitchArgs,
+  opts: pulumi.CustomResourceOptions,
+): HostCommand {
   return new HostCommand(
     name,
     {

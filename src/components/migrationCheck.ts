@@ -18,7 +18,9 @@ export const migrationCheckProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Partial<Inputs>, news: Inputs) {
     const unsafe = unsafeNewMigrations(olds.migrations, news.migrations, news);
     // No property named: the engine would print its whole value (every migration) first.
-    return unsafe.length === 0 ? { inputs: news } : { inputs: news, failures: [{ property: "", reason: refusal(unsafe) }] };
+    return unsafe.length === 0
+      ? { inputs: news }
+      : { inputs: news, failures: [{ property: "", reason: refusal(unsafe) }] };
   },
   async create(inputs: Inputs) {
     return { id: "migrations", outs: inputs };

@@ -107,13 +107,21 @@ export class NginxSite extends pulumi.ComponentResource {
 
   constructor(name: string, args: NginxSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:web:NginxSite", name, {}, opts);
-    const defined = pulumi.output(args.hostId).apply((hostId) => defineSiteProgram({ app: args.app, site: args.site, hostId }));
+    const defined = pulumi
+      .output(args.hostId)
+      .apply((hostId) => defineSiteProgram({ app: args.app, site: args.site, hostId }));
     const program = supervisorProgram(
       `${name}-program`,
-      { connection: args.connection, program: defined, timeoutSeconds: SITE_START_TIMEOUT + SITE_SHUTDOWN_TIMEOUT + 60 },
+      {
+        connection: args.connection,
+        program: defined,
+        timeoutSeconds: SITE_START_TIMEOUT + SITE_SHUTDOWN_TIMEOUT + 60,
+      },
       { parent: this },
     );
-    const siteSocket = pulumi.all([program.program, defined]).apply(([, d]) => ({ APP: args.app, SOCKET: d.socket, LINK: siteLink(args.app) }));
+    const siteSocket = pulumi
+      .all([program.program, defined])
+      .apply(([, d]) => ({ APP: args.app, SOCKET: d.socket, LINK: siteLink(args.app) }));
     const siteSwitch = new HostCommand(
       `${name}-switch`,
       {

@@ -75,14 +75,16 @@ export class Release extends pulumi.ComponentResource {
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),
         stdin: pulumi.secret(
-          pulumi.all([args.settings, id]).apply(([s, i]) =>
-            envFile({ ...s, RELEASE_ID: i, STATIC_ROOT: `${releaseDir(args.app, i)}/static` }),
-          ),
+          pulumi
+            .all([args.settings, id])
+            .apply(([s, i]) => envFile({ ...s, RELEASE_ID: i, STATIC_ROOT: `${releaseDir(args.app, i)}/static` })),
         ),
         // The old release is not deleted with its resource: prune keeps the
         // last few (for fast returns) and any that a process still uses.
         delete: renderScript("prune.sh", { APP: args.app, KEEP: args.keepReleases }),
-        check: id.apply((i) => renderScript("release-check.sh", { APP: args.app, RELEASE_DIR: releaseDir(args.app, i) })),
+        check: id.apply((i) =>
+          renderScript("release-check.sh", { APP: args.app, RELEASE_DIR: releaseDir(args.app, i) }),
+        ),
         triggers: [id, args.hostId],
         timeoutSeconds: 1200,
       },

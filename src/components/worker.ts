@@ -54,7 +54,9 @@ export class Worker extends pulumi.ComponentResource {
     super("djangozd:app:Worker", name, {}, opts);
     const defined = pulumi
       .all([args.releaseId, args.releaseDir, args.hostId])
-      .apply(([releaseId, releaseDir, hostId]) => defineJobProgram({ app: args.app, job: args.job, releaseId, releaseDir, hostId }));
+      .apply(([releaseId, releaseDir, hostId]) =>
+        defineJobProgram({ app: args.app, job: args.job, releaseId, releaseDir, hostId }),
+      );
     const job = supervisorProgram(
       `${name}-program`,
       { connection: args.connection, program: defined, timeoutSeconds: START_TIMEOUT + JOB_STOP_WAIT + 60 },

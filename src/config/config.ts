@@ -50,9 +50,33 @@ const SECRET_KEYS = ["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEn
 const TOP_LEVEL_KEYS: readonly string[] = [...PLAIN_KEYS, ...SECRET_KEYS];
 
 const HOST_KEYS = ["address", "port", "user", "hostKey"];
-const DROPLET_KEYS = ["region", "size", "image", "sshPublicKey", "sshAllowFrom", "monitoring", "tags", "reservedIp", "dns", "protect"];
+const DROPLET_KEYS = [
+  "region",
+  "size",
+  "image",
+  "sshPublicKey",
+  "sshAllowFrom",
+  "monitoring",
+  "tags",
+  "reservedIp",
+  "dns",
+  "protect",
+];
 const DNS_KEYS = ["domain", "record"];
-const APP_KEYS = ["name", "source", "git", "python", "wsgi", "workers", "env", "manage", "jobs", "keepReleases", "healthCheck", "migrations"];
+const APP_KEYS = [
+  "name",
+  "source",
+  "git",
+  "python",
+  "wsgi",
+  "workers",
+  "env",
+  "manage",
+  "jobs",
+  "keepReleases",
+  "healthCheck",
+  "migrations",
+];
 const MIGRATIONS_KEYS = ["afterSwitch", "allowUnsafe"];
 const GIT_KEYS = ["url", "ref"];
 const JOB_KEYS = ["name", "command", "singleton"];
@@ -102,7 +126,9 @@ const DEFAULTS = {
 const APP_NAME = /^[a-z][a-z0-9]{1,30}$/;
 // Accounts of Debian and Ubuntu images (and of the packages the bootstrap installs) that fit APP_NAME.
 const SYSTEM_ACCOUNTS = new Set(
-  "root daemon bin sys sync games man lp mail news uucp proxy backup list irc gnats nobody postgres sshd ubuntu debian admin syslog messagebus polkitd tss uuidd tcpdump landscape pollinate fwupd lxd dnsmasq usbmux ntp chrony sudo adm staff users nogroup www".split(" "),
+  "root daemon bin sys sync games man lp mail news uucp proxy backup list irc gnats nobody postgres sshd ubuntu debian admin syslog messagebus polkitd tss uuidd tcpdump landscape pollinate fwupd lxd dnsmasq usbmux ntp chrony sudo adm staff users nogroup www".split(
+    " ",
+  ),
 );
 // A Django migration: app label and module name.
 const MIGRATION = /^[A-Za-z_]\w*\.\w+$/;
@@ -127,7 +153,8 @@ const SERVER_NAME = /^[A-Za-z0-9*._-]+( [A-Za-z0-9*._-]+)*$/;
 const BODY_SIZE = /^[0-9]+[kKmMgG]?$/;
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_VERSION = /^[0-9]{2}$/;
-const PRIVATE_KEY_BLOCK = /^-----BEGIN ((?:OPENSSH |RSA |EC |ENCRYPTED )?PRIVATE KEY)-----\r?\n([\s\S]+?)\r?\n-----END \1-----\s*$/;
+const PRIVATE_KEY_BLOCK =
+  /^-----BEGIN ((?:OPENSSH |RSA |EC |ENCRYPTED )?PRIVATE KEY)-----\r?\n([\s\S]+?)\r?\n-----END \1-----\s*$/;
 
 export function isCidr(s: string): boolean {
   const m = /^([^/]+)\/([0-9]{1,3})$/.exec(s);
@@ -218,7 +245,9 @@ function unknownKeys(p: Problems, at: string, value: Obj, known: readonly string
     const near = closest(key, known);
     p.add(
       join(at, key),
-      near ? `unknown setting; did you mean "${join(at, near)}"?` : `unknown setting (expected one of: ${known.join(", ")})`,
+      near
+        ? `unknown setting; did you mean "${join(at, near)}"?`
+        : `unknown setting (expected one of: ${known.join(", ")})`,
     );
   }
 }
@@ -234,7 +263,13 @@ function object(p: Problems, at: string, v: unknown, known: readonly string[], w
 }
 
 /** Text, checked by `ok`. Whole numbers are taken as their digits (`--path` stores "16" as 16). */
-function text(p: Problems, at: string, v: unknown, what: string, ok: (s: string) => boolean = (s) => s !== ""): string | undefined {
+function text(
+  p: Problems,
+  at: string,
+  v: unknown,
+  what: string,
+  ok: (s: string) => boolean = (s) => s !== "",
+): string | undefined {
   if (missing(v)) return undefined;
   const s = typeof v === "number" && Number.isInteger(v) ? String(v) : v;
   if (typeof s !== "string" || !ok(s)) {
@@ -244,7 +279,13 @@ function text(p: Problems, at: string, v: unknown, what: string, ok: (s: string)
   return s;
 }
 
-function requiredText(p: Problems, at: string, v: unknown, what: string, ok?: (s: string) => boolean): string | undefined {
+function requiredText(
+  p: Problems,
+  at: string,
+  v: unknown,
+  what: string,
+  ok?: (s: string) => boolean,
+): string | undefined {
   if (missing(v)) {
     p.add(at, `required; expected ${what}`);
     return undefined;
@@ -350,8 +391,10 @@ function inspectPrivateKey(value: string): PrivateKeyInfo | undefined {
   try {
     const jwk = crypto.createPublicKey(crypto.createPrivateKey(value)).export({ format: "jwk" });
     const b = (s: string | undefined) => Buffer.from(s ?? "", "base64url");
-    if (jwk.kty === "OKP" && jwk.crv === "Ed25519") return { encrypted: false, publicBlob: wire(Buffer.from("ssh-ed25519"), b(jwk.x)) };
-    if (jwk.kty === "RSA") return { encrypted: false, publicBlob: wire(Buffer.from("ssh-rsa"), mpint(b(jwk.e)), mpint(b(jwk.n))) };
+    if (jwk.kty === "OKP" && jwk.crv === "Ed25519")
+      return { encrypted: false, publicBlob: wire(Buffer.from("ssh-ed25519"), b(jwk.x)) };
+    if (jwk.kty === "RSA")
+      return { encrypted: false, publicBlob: wire(Buffer.from("ssh-rsa"), mpint(b(jwk.e)), mpint(b(jwk.n))) };
     if (jwk.kty === "EC" && jwk.crv === "P-256") {
       const point = Buffer.concat([Buffer.from([4]), b(jwk.x), b(jwk.y)]);
       return { encrypted: false, publicBlob: wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp256"), point) };
@@ -367,11 +410,18 @@ function inspectPrivateKey(value: string): PrivateKeyInfo | undefined {
 // Sections
 
 function checkExistingHost(p: Problems, v: unknown): ExistingHost | undefined {
-  const o = object(p, "host", v, HOST_KEYS, 'an object (pulumi config set --path host.address …)');
+  const o = object(p, "host", v, HOST_KEYS, "an object (pulumi config set --path host.address …)");
   if (!o) return undefined;
-  const address = requiredText(p, "host.address", o.address, "a host name or IP address", (s) => net.isIP(s) !== 0 || HOSTNAME.test(s));
+  const address = requiredText(
+    p,
+    "host.address",
+    o.address,
+    "a host name or IP address",
+    (s) => net.isIP(s) !== 0 || HOSTNAME.test(s),
+  );
   const port = wholeNumber(p, "host.port", o.port, 1, 65535, "a port number from 1 to 65535") ?? DEFAULTS.host.port;
-  const user = text(p, "host.user", o.user, "a unix user name like \"root\" or \"deploy\"", pattern(UNIX_USER)) ?? DEFAULTS.host.user;
+  const user =
+    text(p, "host.user", o.user, 'a unix user name like "root" or "deploy"', pattern(UNIX_USER)) ?? DEFAULTS.host.user;
   const hostKey = publicKey(
     p,
     "host.hostKey",
@@ -387,9 +437,11 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
   const o = object(p, "droplet", v, DROPLET_KEYS, "an object (pulumi config set --path droplet.sshPublicKey …)");
   if (!o) return undefined;
   const d = DEFAULTS.droplet;
-  const region = text(p, "droplet.region", o.region, 'a DigitalOcean region slug like "fra1"', pattern(REGION)) ?? d.region;
+  const region =
+    text(p, "droplet.region", o.region, 'a DigitalOcean region slug like "fra1"', pattern(REGION)) ?? d.region;
   const size = text(p, "droplet.size", o.size, 'a DigitalOcean size slug like "s-1vcpu-2gb"', pattern(SLUG)) ?? d.size;
-  const image = text(p, "droplet.image", o.image, 'a DigitalOcean image slug like "ubuntu-24-04-x64"', pattern(SLUG)) ?? d.image;
+  const image =
+    text(p, "droplet.image", o.image, 'a DigitalOcean image slug like "ubuntu-24-04-x64"', pattern(SLUG)) ?? d.image;
   const sshPublicKey = publicKey(
     p,
     "droplet.sshPublicKey",
@@ -401,9 +453,17 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
   let sshAllowFrom: string[] = [...d.sshAllowFrom];
   const ranges = list(p, "droplet.sshAllowFrom", o.sshAllowFrom, 'a list of address ranges like ["203.0.113.0/24"]');
   if (ranges) {
-    if (ranges.length === 0) p.add("droplet.sshAllowFrom", "expected at least one address range (the deploy itself connects over SSH)");
+    if (ranges.length === 0)
+      p.add("droplet.sshAllowFrom", "expected at least one address range (the deploy itself connects over SSH)");
     sshAllowFrom = ranges.map(
-      (r, i) => text(p, join("droplet.sshAllowFrom", i), r, 'an address range like "203.0.113.0/24" or "2001:db8::/48"', isCidr) ?? "",
+      (r, i) =>
+        text(
+          p,
+          join("droplet.sshAllowFrom", i),
+          r,
+          'an address range like "203.0.113.0/24" or "2001:db8::/48"',
+          isCidr,
+        ) ?? "",
     );
   }
 
@@ -411,7 +471,9 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
   let tags: string[] = [...d.tags];
   const tagList = list(p, "droplet.tags", o.tags, 'a list of tags like ["web", "prod"]');
   if (tagList) {
-    tags = tagList.map((t, i) => text(p, join("droplet.tags", i), t, 'a tag of letters, digits, ":", "-" and "_"', pattern(TAG)) ?? "");
+    tags = tagList.map(
+      (t, i) => text(p, join("droplet.tags", i), t, 'a tag of letters, digits, ":", "-" and "_"', pattern(TAG)) ?? "",
+    );
   }
   const reservedIp = bool(p, "droplet.reservedIp", o.reservedIp) ?? d.reservedIp;
   const protect = bool(p, "droplet.protect", o.protect);
@@ -420,11 +482,26 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
   if (!missing(o.dns)) {
     const dnsObj = object(p, "droplet.dns", o.dns, DNS_KEYS, 'an object like {"domain": "example.com", "record": "@"}');
     if (dnsObj) {
-      const domain = requiredText(p, "droplet.dns.domain", dnsObj.domain, 'a domain managed in DigitalOcean like "example.com"', pattern(DOMAIN));
+      const domain = requiredText(
+        p,
+        "droplet.dns.domain",
+        dnsObj.domain,
+        'a domain managed in DigitalOcean like "example.com"',
+        pattern(DOMAIN),
+      );
       const record =
-        text(p, "droplet.dns.record", dnsObj.record, '"@" (the domain itself) or a name like "www"', pattern(DNS_RECORD)) ?? d.dnsRecord;
+        text(
+          p,
+          "droplet.dns.record",
+          dnsObj.record,
+          '"@" (the domain itself) or a name like "www"',
+          pattern(DNS_RECORD),
+        ) ?? d.dnsRecord;
       if (domain && record !== "@" && record.toLowerCase().endsWith(`.${domain.toLowerCase()}`)) {
-        p.add("droplet.dns.record", `give the name relative to "${domain}", like "${record.slice(0, -domain.length - 1)}", got ${show(record)}`);
+        p.add(
+          "droplet.dns.record",
+          `give the name relative to "${domain}", like "${record.slice(0, -domain.length - 1)}", got ${show(record)}`,
+        );
       }
       if (domain) dns = { domain, record };
     }
@@ -447,7 +524,12 @@ function checkDroplet(p: Problems, v: unknown): DropletHost | undefined {
 }
 
 /** Checks env names (format, reserved, duplicates); values are checked by the caller. */
-function checkEnvName(p: Problems, at: string, name: string, elsewhere?: { names: Set<string>; where: string }): boolean {
+function checkEnvName(
+  p: Problems,
+  at: string,
+  name: string,
+  elsewhere?: { names: Set<string>; where: string },
+): boolean {
   if (!ENV_NAME.test(name)) {
     p.add(at, 'expected a variable name of capital letters, digits and "_" (like "DJANGO_DEBUG")');
     return false;
@@ -467,13 +549,20 @@ function checkEnv(p: Problems, v: unknown): Record<string, string> {
   const env: Record<string, string> = {};
   if (missing(v)) return env;
   if (!isObj(v)) {
-    p.add("app.env", `expected an object of NAME: value pairs (pulumi config set --path app.env.NAME value), got ${show(v)}`);
+    p.add(
+      "app.env",
+      `expected an object of NAME: value pairs (pulumi config set --path app.env.NAME value), got ${show(v)}`,
+    );
     return env;
   }
   for (const [name, value] of Object.entries(v)) {
     const at = join("app.env", name);
     const ok = checkEnvName(p, at, name);
-    if (typeof value === "string" || typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) {
+    if (
+      typeof value === "string" ||
+      typeof value === "boolean" ||
+      (typeof value === "number" && Number.isFinite(value))
+    ) {
       if (ok) env[name] = String(value);
     } else {
       p.add(at, `expected a string, got ${show(value)}`);
@@ -487,15 +576,31 @@ function checkManage(p: Problems, v: unknown): string[] {
   if (!commands) return [...DEFAULTS.app.manage];
   return commands.map((c, i) => {
     const at = join("app.manage", i);
-    const cmd = text(p, at, c, 'a manage.py command on one line like "migrate --noinput"', (s) => s.trim() !== "" && !/[\r\n]/.test(s));
+    const cmd = text(
+      p,
+      at,
+      c,
+      'a manage.py command on one line like "migrate --noinput"',
+      (s) => s.trim() !== "" && !/[\r\n]/.test(s),
+    );
     if (cmd !== undefined && /^\s*(python[0-9.]*\s+)?(\S*\/)?manage\.py\b/.test(cmd)) {
       p.add(at, `give only what follows "manage.py", like "migrate --noinput", got ${show(cmd)}`);
-    } else if (cmd !== undefined && /^migrate(\s|$)/.test(cmd.trim()) && !/^migrate(\s+--no-?input)?$/.test(cmd.trim())) {
+    } else if (
+      cmd !== undefined &&
+      /^migrate(\s|$)/.test(cmd.trim()) &&
+      !/^migrate(\s+--no-?input)?$/.test(cmd.trim())
+    ) {
       // The release runs migrate itself, in two checked phases (templates/migrate.py).
-      p.add(at, `expected "migrate --noinput" (migrate runs checked, before and after the switch; name migrations in app.migrations), got ${show(cmd)}`);
+      p.add(
+        at,
+        `expected "migrate --noinput" (migrate runs checked, before and after the switch; name migrations in app.migrations), got ${show(cmd)}`,
+      );
     } else if (cmd !== undefined && /[^\w\s.,:=@%+/-]/.test(cmd)) {
       // The release script splits the line on spaces, without any shell quoting.
-      p.add(at, `expected plain words (no quotes or shell characters: the command is split on spaces), got ${show(cmd)}`);
+      p.add(
+        at,
+        `expected plain words (no quotes or shell characters: the command is split on spaces), got ${show(cmd)}`,
+      );
     }
     // Trimmed: the release matches "migrate" at the start of the line.
     return cmd?.trim() ?? "";
@@ -503,30 +608,53 @@ function checkManage(p: Problems, v: unknown): string[] {
 }
 
 function checkMigrations(p: Problems, v: unknown): Migrations {
-  const o = missing(v) ? {} : object(p, "app.migrations", v, MIGRATIONS_KEYS, 'an object like {"afterSwitch": ["api.0004_remove_ping_ua"]}');
+  const o = missing(v)
+    ? {}
+    : object(p, "app.migrations", v, MIGRATIONS_KEYS, 'an object like {"afterSwitch": ["api.0004_remove_ping_ua"]}');
   const named = (key: keyof Migrations): string[] => {
     const at = `app.migrations.${key}`;
-    const items = o && list(p, at, o[key], 'a list of migrations as "app_label.migration_name" like ["api.0004_remove_ping_ua"]');
+    const items =
+      o && list(p, at, o[key], 'a list of migrations as "app_label.migration_name" like ["api.0004_remove_ping_ua"]');
     return (items ?? []).flatMap((item, i) => {
-      const name = text(p, join(at, i), item, 'a migration as "app_label.migration_name" like "api.0004_remove_ping_ua"', pattern(MIGRATION));
+      const name = text(
+        p,
+        join(at, i),
+        item,
+        'a migration as "app_label.migration_name" like "api.0004_remove_ping_ua"',
+        pattern(MIGRATION),
+      );
       return name === undefined ? [] : [name];
     });
   };
   const migrations = { afterSwitch: named("afterSwitch"), allowUnsafe: named("allowUnsafe") };
   for (const name of migrations.afterSwitch.filter((n) => migrations.allowUnsafe.includes(n))) {
-    p.add("app.migrations.allowUnsafe", `${show(name)} is also in app.migrations.afterSwitch (where nothing serves that could break); remove it from one`);
+    p.add(
+      "app.migrations.allowUnsafe",
+      `${show(name)} is also in app.migrations.afterSwitch (where nothing serves that could break); remove it from one`,
+    );
   }
   return migrations;
 }
 
 function checkJobs(p: Problems, v: unknown): Job[] {
-  const items = list(p, "app.jobs", v, 'a list of jobs like [{"name": "alerts", "command": "python manage.py sendalerts"}]');
+  const items = list(
+    p,
+    "app.jobs",
+    v,
+    'a list of jobs like [{"name": "alerts", "command": "python manage.py sendalerts"}]',
+  );
   if (!items) return [];
   const seen = new Map<string, string>();
   const jobs: Job[] = [];
   items.forEach((item, i) => {
     const at = join("app.jobs", i);
-    const o = object(p, at, item, JOB_KEYS, 'an object like {"name": "alerts", "command": "python manage.py sendalerts"}');
+    const o = object(
+      p,
+      at,
+      item,
+      JOB_KEYS,
+      'an object like {"name": "alerts", "command": "python manage.py sendalerts"}',
+    );
     if (!o) return;
     const name = requiredText(
       p,
@@ -536,7 +664,10 @@ function checkJobs(p: Problems, v: unknown): Job[] {
       pattern(JOB_NAME),
     );
     if (name === "web" || name === "site") {
-      p.add(`${at}.name`, `"${name}" names the ${name === "web" ? "gunicorn" : "site's nginx"} program; choose another name`);
+      p.add(
+        `${at}.name`,
+        `"${name}" names the ${name === "web" ? "gunicorn" : "site's nginx"} program; choose another name`,
+      );
     } else if (name !== undefined) {
       const first = seen.get(name);
       if (first) p.add(`${at}.name`, `"${name}" is already used by ${first}`);
@@ -549,10 +680,14 @@ function checkJobs(p: Problems, v: unknown): Job[] {
       'a command on one line like "python manage.py sendalerts"',
       (s) => s.trim() !== "" && !/[\r\n]/.test(s),
     );
-    if (command?.includes("%")) p.add(`${at}.command`, 'must not contain "%" (supervisor expands it); move the command into a script');
+    if (command?.includes("%"))
+      p.add(`${at}.command`, 'must not contain "%" (supervisor expands it); move the command into a script');
     else if (command !== undefined && /\s[;#]/.test(command)) {
       // supervisor's config reader ends the line at " ;" or " #": "--label #1" would run as "--label".
-      p.add(`${at}.command`, `must not contain " ;" or " #" (supervisor reads the rest as a comment), got ${show(command)}; move the command into a script`);
+      p.add(
+        `${at}.command`,
+        `must not contain " ;" or " #" (supervisor reads the rest as a comment), got ${show(command)}; move the command into a script`,
+      );
     }
     const singleton = bool(p, `${at}.singleton`, o.singleton) ?? DEFAULTS.app.jobSingleton;
     if (name !== undefined && command !== undefined) jobs.push({ name, command, singleton });
@@ -565,11 +700,21 @@ function checkHealthCheck(p: Problems, v: unknown): HealthCheck {
   const o = missing(v) ? {} : object(p, "app.healthCheck", v, HEALTH_CHECK_KEYS);
   if (!o) return { ...d };
   const hc: HealthCheck = {
-    path: text(p, "app.healthCheck.path", o.path, 'a URL path starting with "/" like "/about/"', pattern(/^\/\S*$/)) ?? d.path,
-    expectStatus: wholeNumber(p, "app.healthCheck.expectStatus", o.expectStatus, 100, 599, "an HTTP status from 100 to 599") ?? d.expectStatus,
+    path:
+      text(p, "app.healthCheck.path", o.path, 'a URL path starting with "/" like "/about/"', pattern(/^\/\S*$/)) ??
+      d.path,
+    expectStatus:
+      wholeNumber(p, "app.healthCheck.expectStatus", o.expectStatus, 100, 599, "an HTTP status from 100 to 599") ??
+      d.expectStatus,
     timeoutSeconds: wholeNumber(p, "app.healthCheck.timeoutSeconds", o.timeoutSeconds, 1, 600) ?? d.timeoutSeconds,
   };
-  const expectText = text(p, "app.healthCheck.expectText", o.expectText, "text on one line", (s) => s !== "" && !/[\r\n]/.test(s));
+  const expectText = text(
+    p,
+    "app.healthCheck.expectText",
+    o.expectText,
+    "text on one line",
+    (s) => s !== "" && !/[\r\n]/.test(s),
+  );
   if (expectText !== undefined) hc.expectText = expectText;
   return hc;
 }
@@ -596,7 +741,14 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
   const o = missing(v) ? {} : object(p, "app", v, APP_KEYS, "an object (pulumi config set --path app.source ./app …)");
   if (!o) return undefined;
   const d = DEFAULTS.app;
-  const name = text(p, "app.name", o.name, '2 to 31 lowercase letters and digits, starting with a letter (like "hc")', pattern(APP_NAME)) ?? d.name;
+  const name =
+    text(
+      p,
+      "app.name",
+      o.name,
+      '2 to 31 lowercase letters and digits, starting with a letter (like "hc")',
+      pattern(APP_NAME),
+    ) ?? d.name;
   if (SYSTEM_ACCOUNTS.has(name)) {
     // The app runs as a unix user of this name, and owns a database role of it by default.
     p.add("app.name", `${show(name)} is a system account's name; the app gets a user of its own: choose another name`);
@@ -611,7 +763,13 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
   if (source !== undefined) checkSource(p, source);
   let git: AppConfig["git"];
   if (hasGit) {
-    const g = object(p, "app.git", o.git, GIT_KEYS, 'an object like {"url": "https://github.com/you/app.git", "ref": "main"}');
+    const g = object(
+      p,
+      "app.git",
+      o.git,
+      GIT_KEYS,
+      'an object like {"url": "https://github.com/you/app.git", "ref": "main"}',
+    );
     if (g) {
       const url = requiredText(
         p,
@@ -620,7 +778,13 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
         'a repository URL like "https://github.com/you/app.git" or "git@github.com:you/app.git"',
         pattern(GIT_URL),
       );
-      const ref = requiredText(p, "app.git.ref", g.ref, 'a branch, a tag or a full 40-character commit id, like "main" or "v1.2.0"', pattern(GIT_REF));
+      const ref = requiredText(
+        p,
+        "app.git.ref",
+        g.ref,
+        'a branch, a tag or a full 40-character commit id, like "main" or "v1.2.0"',
+        pattern(GIT_REF),
+      );
       if (url !== undefined && ref !== undefined) git = { url, ref };
     }
   }
@@ -628,8 +792,21 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
   const app: AppConfig = {
     name,
     python:
-      text(p, "app.python", o.python, 'an interpreter name or path like "python3" or "/usr/bin/python3.12"', pattern(PYTHON)) ?? d.python,
-    wsgi: text(p, "app.wsgi", o.wsgi, 'a WSGI application as "module:callable" like "hc.wsgi:application"', pattern(WSGI)) ?? d.wsgi,
+      text(
+        p,
+        "app.python",
+        o.python,
+        'an interpreter name or path like "python3" or "/usr/bin/python3.12"',
+        pattern(PYTHON),
+      ) ?? d.python,
+    wsgi:
+      text(
+        p,
+        "app.wsgi",
+        o.wsgi,
+        'a WSGI application as "module:callable" like "hc.wsgi:application"',
+        pattern(WSGI),
+      ) ?? d.wsgi,
     workers: wholeNumber(p, "app.workers", o.workers, 1, 64) ?? d.workers,
     env: checkEnv(p, o.env),
     manage: checkManage(p, o.manage),
@@ -644,16 +821,26 @@ function checkApp(p: Problems, v: unknown): AppConfig | undefined {
 }
 
 function checkSite(p: Problems, v: unknown): SiteConfig | undefined {
-  const o = missing(v) ? {} : object(p, "site", v, SITE_KEYS, "an object (pulumi config set --path site.serverName example.com …)");
+  const o = missing(v)
+    ? {}
+    : object(p, "site", v, SITE_KEYS, "an object (pulumi config set --path site.serverName example.com …)");
   if (!o) return undefined;
   const d = DEFAULTS.site;
   return {
     serverName:
-      text(p, "site.serverName", o.serverName, 'host names separated by spaces, or "_" for any (like "example.com www.example.com")', pattern(SERVER_NAME)) ??
-      d.serverName,
-    listen: text(p, "site.listen", o.listen, 'a port or address:port like "80", "127.0.0.1:8080" or "[::]:80"', isListen) ?? d.listen,
+      text(
+        p,
+        "site.serverName",
+        o.serverName,
+        'host names separated by spaces, or "_" for any (like "example.com www.example.com")',
+        pattern(SERVER_NAME),
+      ) ?? d.serverName,
+    listen:
+      text(p, "site.listen", o.listen, 'a port or address:port like "80", "127.0.0.1:8080" or "[::]:80"', isListen) ??
+      d.listen,
     clientMaxBodySize:
-      text(p, "site.clientMaxBodySize", o.clientMaxBodySize, 'a size like "10m", "512k" or "1g"', pattern(BODY_SIZE)) ?? d.clientMaxBodySize,
+      text(p, "site.clientMaxBodySize", o.clientMaxBodySize, 'a size like "10m", "512k" or "1g"', pattern(BODY_SIZE)) ??
+      d.clientMaxBodySize,
   };
 }
 
@@ -667,19 +854,28 @@ function checkDatabase(p: Problems, v: unknown, appName: string): DatabaseConfig
   const kind = kindText ?? (missing(o.kind) ? DEFAULTS.database.kind : undefined);
   if (kind === "local") {
     for (const key of Object.keys(o)) {
-      if (MANAGED_DB_KEYS.includes(key) && !LOCAL_DB_KEYS.includes(key)) p.add(join("database", key), 'only used with database.kind "managed"');
+      if (MANAGED_DB_KEYS.includes(key) && !LOCAL_DB_KEYS.includes(key))
+        p.add(join("database", key), 'only used with database.kind "managed"');
     }
   }
   unknownKeys(p, "database", o, MANAGED_DB_KEYS);
-  const name = text(p, "database.name", o.name, 'a PostgreSQL name of lowercase letters, digits and "_"', pattern(PG_IDENT)) ?? appName;
-  const user = text(p, "database.user", o.user, 'a PostgreSQL role of lowercase letters, digits and "_"', pattern(PG_IDENT)) ?? appName;
+  const name =
+    text(p, "database.name", o.name, 'a PostgreSQL name of lowercase letters, digits and "_"', pattern(PG_IDENT)) ??
+    appName;
+  const user =
+    text(p, "database.user", o.user, 'a PostgreSQL role of lowercase letters, digits and "_"', pattern(PG_IDENT)) ??
+    appName;
   if (kind === "managed") {
     return {
       kind: "managed",
       name,
       user,
-      size: text(p, "database.size", o.size, 'a DigitalOcean database size slug like "db-s-1vcpu-1gb"', pattern(SLUG)) ?? DEFAULTS.database.managedSize,
-      version: text(p, "database.version", o.version, 'a PostgreSQL major version like "16"', pattern(PG_VERSION)) ?? DEFAULTS.database.managedVersion,
+      size:
+        text(p, "database.size", o.size, 'a DigitalOcean database size slug like "db-s-1vcpu-1gb"', pattern(SLUG)) ??
+        DEFAULTS.database.managedSize,
+      version:
+        text(p, "database.version", o.version, 'a PostgreSQL major version like "16"', pattern(PG_VERSION)) ??
+        DEFAULTS.database.managedVersion,
       protect: bool(p, "database.protect", o.protect) ?? true,
     };
   }
@@ -718,13 +914,19 @@ function checkSshPrivateKey(p: Problems, raw: RawConfig, host: DropletHost | und
     return undefined;
   }
   if (info.encrypted) {
-    p.add("sshPrivateKey", 'is protected by a passphrase; set a key without one (ssh-keygen -p -N "" -f KEYFILE removes it)');
+    p.add(
+      "sshPrivateKey",
+      'is protected by a passphrase; set a key without one (ssh-keygen -p -N "" -f KEYFILE removes it)',
+    );
     return undefined;
   }
   if (host && info.publicBlob) {
     const configured = Buffer.from(host.sshPublicKey.split(" ")[1], "base64");
     if (!configured.equals(info.publicBlob)) {
-      p.add("droplet.sshPublicKey", "does not match sshPrivateKey (ssh-keygen -y -f KEYFILE prints the matching public key)");
+      p.add(
+        "droplet.sshPublicKey",
+        "does not match sshPrivateKey (ssh-keygen -y -f KEYFILE prints the matching public key)",
+      );
     }
   }
   return key;
@@ -738,28 +940,38 @@ function checkSecretEnv(p: Problems, raw: RawConfig, plainEnv: Record<string, st
     p.add("secretEnv", "must be set with --secret (pulumi config set --secret --path secretEnv.NAME …)");
   }
   if (!isObj(v)) {
-    p.add("secretEnv", "expected an object of NAME: value pairs (pulumi config set --secret --path secretEnv.NAME …) (value not shown)");
+    p.add(
+      "secretEnv",
+      "expected an object of NAME: value pairs (pulumi config set --secret --path secretEnv.NAME …) (value not shown)",
+    );
     return env;
   }
   const plainNames = { names: new Set(Object.keys(plainEnv)), where: "app.env" };
   for (const [name, value] of Object.entries(v)) {
     const at = join("secretEnv", name);
     const ok = checkEnvName(p, at, name, plainNames);
-    const s = typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value)) ? String(value) : value;
+    const s =
+      typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value)) ? String(value) : value;
     if (typeof s !== "string" || s === "") p.add(at, "expected a non-empty string (value not shown)");
     else if (ok) env[name] = s;
   }
   return env;
 }
 
-function checkAll(raw: RawConfig): { config?: Omit<DeployConfig, "secrets">; secrets?: SecretValues; errors: string[] } {
+function checkAll(raw: RawConfig): {
+  config?: Omit<DeployConfig, "secrets">;
+  secrets?: SecretValues;
+  errors: string[];
+} {
   const p = new Problems();
   const values = raw.values;
 
   for (const key of Object.keys(values)) {
     if (TOP_LEVEL_KEYS.includes(key)) continue;
     const near = closest(key, TOP_LEVEL_KEYS);
-    const nested = near ? undefined : Object.keys(NESTED_KEYS).find((s) => NESTED_KEYS[s].some((k) => k.toLowerCase() === key.toLowerCase()));
+    const nested = near
+      ? undefined
+      : Object.keys(NESTED_KEYS).find((s) => NESTED_KEYS[s].some((k) => k.toLowerCase() === key.toLowerCase()));
     const nestedKey = nested && NESTED_KEYS[nested].find((k) => k.toLowerCase() === key.toLowerCase());
     p.add(
       key,
@@ -772,7 +984,10 @@ function checkAll(raw: RawConfig): { config?: Omit<DeployConfig, "secrets">; sec
   }
   for (const key of PLAIN_KEYS) {
     if (raw.secretKeys.has(key) && !missing(values[key])) {
-      p.add(key, 'was set with --secret, but this setting is stored in plain text; set it without --secret (secret app settings belong in "secretEnv")');
+      p.add(
+        key,
+        'was set with --secret, but this setting is stored in plain text; set it without --secret (secret app settings belong in "secretEnv")',
+      );
     }
   }
 
@@ -785,12 +1000,18 @@ function checkAll(raw: RawConfig): { config?: Omit<DeployConfig, "secrets">; sec
   const droplet = hasDroplet ? checkDroplet(p, values.droplet) : undefined;
   const app = checkApp(p, values.app);
   if (app && existing && app.name === existing.user) {
-    p.add("app.name", `${show(app.name)} is host.user, the SSH login; the app gets a user of its own: choose another name`);
+    p.add(
+      "app.name",
+      `${show(app.name)} is host.user, the SSH login; the app gets a user of its own: choose another name`,
+    );
   }
   const site = checkSite(p, values.site);
   const database = checkDatabase(p, values.database, app?.name ?? DEFAULTS.app.name);
   if (database?.kind === "managed" && hasHost && !hasDroplet) {
-    p.add("database.kind", '"managed" needs "droplet" (the database firewall admits only the droplet); use "local" with "host"');
+    p.add(
+      "database.kind",
+      '"managed" needs "droplet" (the database firewall admits only the droplet); use "local" with "host"',
+    );
   }
 
   const sshPrivateKey = checkSshPrivateKey(p, raw, droplet);
@@ -798,7 +1019,10 @@ function checkAll(raw: RawConfig): { config?: Omit<DeployConfig, "secrets">; sec
   let dbPassword: string | undefined = "";
   if (database?.kind === "managed") {
     if (!missing(values.dbPassword)) {
-      p.add("dbPassword", 'not used with database.kind "managed" (DigitalOcean generates the password); remove it (pulumi config rm dbPassword)');
+      p.add(
+        "dbPassword",
+        'not used with database.kind "managed" (DigitalOcean generates the password); remove it (pulumi config rm dbPassword)',
+      );
     }
   } else {
     dbPassword = secretText(p, raw, "dbPassword", true);

@@ -118,7 +118,14 @@ export interface SiteConfig {
  */
 export type DatabaseConfig =
   | { kind: "local"; name: string; user: string }
-  | { kind: "managed"; name: string; user: string; size: string; version: string; /** Pulumi `protect` on the cluster. Default true. */ protect: boolean };
+  | {
+      kind: "managed";
+      name: string;
+      user: string;
+      size: string;
+      version: string;
+      /** Pulumi `protect` on the cluster. Default true. */ protect: boolean;
+    };
 
 export interface Secrets {
   /** Private half of the deploy key (OpenSSH format). */

@@ -65,7 +65,12 @@ export const LOCK_WAIT_SECONDS = 1500;
 
 async function run(inputs: Inputs, script: string) {
   const timeout = (inputs.timeoutSeconds ?? 900) + LOCK_WAIT_SECONDS;
-  const result = await runOverSsh(inputs.connection, `LOCK_WAIT=${LOCK_WAIT_SECONDS}\n${script}`, inputs.stdin ?? "", timeout);
+  const result = await runOverSsh(
+    inputs.connection,
+    `LOCK_WAIT=${LOCK_WAIT_SECONDS}\n${script}`,
+    inputs.stdin ?? "",
+    timeout,
+  );
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
 }
 
@@ -87,7 +92,16 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
     // Where the local copy of an upload sits is no change to the host.
     const comparable = (i: Inputs) => ({ ...i, upload: i.upload?.destination });
     const [o, n] = [comparable(olds), comparable(news)];
-    const fields = ["connection", "create", "update", "delete", "triggers", "stdin", "timeoutSeconds", "upload"] as const;
+    const fields = [
+      "connection",
+      "create",
+      "update",
+      "delete",
+      "triggers",
+      "stdin",
+      "timeoutSeconds",
+      "upload",
+    ] as const;
     const changed: string[] = fields.filter((f) => !same(o[f], n[f]));
     if (olds.drifted) changed.push("drifted");
     return {

@@ -91,7 +91,9 @@ async function connect(t: SshTarget): Promise<Client> {
       if (i < attempts) await new Promise((r) => setTimeout(r, 2000));
     }
   }
-  throw new Error(`cannot reach ${t.user}@${t.host}:${t.port} over SSH after ${attempts} attempts: ${(last as Error)?.message ?? last}`);
+  throw new Error(
+    `cannot reach ${t.user}@${t.host}:${t.port} over SSH after ${attempts} attempts: ${(last as Error)?.message ?? last}`,
+  );
 }
 
 function tail(text: string, lines: number): string {
@@ -118,7 +120,12 @@ export async function uploadOverSsh(t: SshTarget, localPath: string, remotePath:
 }
 
 /** Runs `script` with bash strict mode on the host; rejects with the exit code and stderr's tail. */
-export async function runOverSsh(t: SshTarget, script: string, stdin: string, timeoutSeconds: number): Promise<ScriptResult> {
+export async function runOverSsh(
+  t: SshTarget,
+  script: string,
+  stdin: string,
+  timeoutSeconds: number,
+): Promise<ScriptResult> {
   const client = await connect(t);
   try {
     return await new Promise<ScriptResult>((resolve, reject) => {
@@ -134,9 +141,12 @@ export async function runOverSsh(t: SshTarget, script: string, stdin: string, ti
         });
         stream.on("close", (code: number | null, signal?: string) => {
           if (code === 0) return resolve({ stdout, stderr });
-          const why = code === 124 ? `timed out after ${timeoutSeconds}s` : signal ? `killed by ${signal}` : `exit code ${code}`;
+          const why =
+            code === 124 ? `timed out after ${timeoutSeconds}s` : signal ? `killed by ${signal}` : `exit code ${code}`;
           const details = tail(stderr || stdout, STDERR_TAIL_LINES);
-          const failure = new Error(`${firstLine(script)} failed on ${t.host} (${why})${details ? `:\n${details}` : ""}`);
+          const failure = new Error(
+            `${firstLine(script)} failed on ${t.host} (${why})${details ? `:\n${details}` : ""}`,
+          );
           reject(Object.assign(failure, { exitCode: code, details }));
         });
         stream.end(stdin);

@@ -30,7 +30,9 @@ export function readMigrations(sourceDir: string): MigrationFindings {
     if (!m || m[3] === "__init__") continue;
     const appDir = path.join(sourceDir, m[1] ?? "", m[2]);
     const appsPy = path.join(appDir, "apps.py");
-    const label = fs.existsSync(appsPy) ? (/^\s+label\s*=\s*['"](\w+)['"]/m.exec(fs.readFileSync(appsPy, "utf8"))?.[1] ?? m[2]) : m[2];
+    const label = fs.existsSync(appsPy)
+      ? (/^\s+label\s*=\s*['"](\w+)['"]/m.exec(fs.readFileSync(appsPy, "utf8"))?.[1] ?? m[2])
+      : m[2];
     found[`${label}.${m[3]}`] = facts(fs.readFileSync(path.join(sourceDir, file), "utf8"));
   }
   return found;
@@ -72,7 +74,11 @@ export function facts(text: string): MigrationFacts {
   const ops = operations(text);
   const creates = ops.filter((o) => o.op === "CreateModel").map((o) => arg(o.args, "name").toLowerCase());
   const unsafe = ops.flatMap(({ op, args }) => {
-    const model = (arg(args, "model_name") !== "?" ? arg(args, "model_name") : arg(args, op.startsWith("Rename") ? "old_name" : "name")).toLowerCase();
+    const model = (
+      arg(args, "model_name") !== "?"
+        ? arg(args, "model_name")
+        : arg(args, op.startsWith("Rename") ? "old_name" : "name")
+    ).toLowerCase();
     return findings(op, args).map((finding) => ({ model, finding }));
   });
   return { creates, unsafe };
@@ -84,7 +90,9 @@ function findings(op: string, args: string): string[] {
     case "RemoveField":
       return [`RemoveField ${field}: drops a column the serving release reads and writes`];
     case "RenameField":
-      return [`RenameField ${arg(args, "model_name")}.${arg(args, "old_name")}: renames a column the serving release uses`];
+      return [
+        `RenameField ${arg(args, "model_name")}.${arg(args, "old_name")}: renames a column the serving release uses`,
+      ];
     case "DeleteModel":
       return [`DeleteModel ${arg(args, "name")}: drops a table the serving release uses`];
     case "RenameModel":
@@ -93,7 +101,9 @@ function findings(op: string, args: string): string[] {
       return [`AlterModelTable ${arg(args, "name")}: renames a table the serving release uses`];
     case "AddField": {
       const safe = /\bnull\s*=\s*True\b|\bdb_default\s*=|ManyToManyField|GeneratedField/.test(args);
-      return safe ? [] : [`AddField ${field}: a NOT NULL column without db_default, which the serving release's inserts leave out`];
+      return safe
+        ? []
+        : [`AddField ${field}: a NOT NULL column without db_default, which the serving release's inserts leave out`];
     }
     default:
       return [];
@@ -105,7 +115,11 @@ function findings(op: string, args: string): string[] {
  * that the config does not place after the switch or accept: one line each. None on a first
  * deploy (`olds` undefined): nothing serves yet.
  */
-export function unsafeNewMigrations(olds: MigrationFindings | undefined, news: MigrationFindings, config: Migrations): string[] {
+export function unsafeNewMigrations(
+  olds: MigrationFindings | undefined,
+  news: MigrationFindings,
+  config: Migrations,
+): string[] {
   if (!olds) return [];
   const declared = new Set([...config.afterSwitch, ...config.allowUnsafe]);
   const added = Object.entries(news).filter(([name]) => !(name in olds));
@@ -113,7 +127,9 @@ export function unsafeNewMigrations(olds: MigrationFindings | undefined, news: M
   const created = new Set(added.flatMap(([name, f]) => f.creates.map((model) => `${name.split(".")[0]}.${model}`)));
   return added
     .filter(([name]) => !declared.has(name))
-    .flatMap(([name, f]) => f.unsafe.filter((u) => !created.has(`${name.split(".")[0]}.${u.model}`)).map((u) => `${name}: ${u.finding}`));
+    .flatMap(([name, f]) =>
+      f.unsafe.filter((u) => !created.has(`${name.split(".")[0]}.${u.model}`)).map((u) => `${name}: ${u.finding}`),
+    );
 }
 
 /** What a refusal says after its list of migrations: the ways forward, for `migration` as the example. */

@@ -25,7 +25,14 @@ export function programVariant(definition: string): string {
 }
 
 export function releaseId(r: ReleaseIdentity): string {
-  return short("release", r.sourceDigest, r.requirementsDigest, r.python, r.manage.join("\n"), short("settings", r.settings));
+  return short(
+    "release",
+    r.sourceDigest,
+    r.requirementsDigest,
+    r.python,
+    r.manage.join("\n"),
+    short("settings", r.settings),
+  );
 }
 
 export function venvId(requirementsDigest: string, python: string): string {

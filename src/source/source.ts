@@ -51,7 +51,11 @@ export function digestDirectory(dir: string): string {
  * expected name, and `pip install` on the server would run its code as root.
  */
 export function sourceCache(): string {
-  const root = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "django-zero-downtime", "sources");
+  const root = path.join(
+    process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"),
+    "django-zero-downtime",
+    "sources",
+  );
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const st = fs.lstatSync(root);
   const uid = process.getuid?.();
@@ -81,7 +85,8 @@ export function packDirectory(dir: string): PackedSource {
   const cache = sourceCache();
   const archive = path.join(cache, `${digest}.tar.gz`);
   const sum = `${archive}.sha256`;
-  const intact = () => fs.existsSync(sum) && fs.existsSync(archive) && fs.readFileSync(sum, "utf8") === sha256File(archive);
+  const intact = () =>
+    fs.existsSync(sum) && fs.existsSync(archive) && fs.readFileSync(sum, "utf8") === sha256File(archive);
   if (intact()) {
     fs.utimesSync(archive, new Date(), new Date());
     fs.utimesSync(sum, new Date(), new Date());
@@ -138,7 +143,10 @@ export function exportGitRef(url: string, ref: string): { commit: string; dir: s
 function resolveRef(url: string, ref: string): string {
   let out: string;
   try {
-    out = execFileSync("git", ["ls-remote", url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`], { encoding: "utf8", stdio: "pipe" });
+    out = execFileSync("git", ["ls-remote", url, `refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`], {
+      encoding: "utf8",
+      stdio: "pipe",
+    });
   } catch (err) {
     throw new Error(`app.git: cannot read ${url}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
   }

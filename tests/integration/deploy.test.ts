@@ -30,7 +30,11 @@ function appConfig(source: string) {
     jobs: [
       { name: "alerts", command: "python manage.py sendalerts --heartbeat-file /srv/hc/run/alerts.heartbeat" },
       // Stands for a job that must never run twice at once.
-      { name: "digest", command: "python manage.py sendalerts --heartbeat-file /srv/hc/run/digest.heartbeat", singleton: true },
+      {
+        name: "digest",
+        command: "python manage.py sendalerts --heartbeat-file /srv/hc/run/digest.heartbeat",
+        singleton: true,
+      },
     ],
     healthCheck: { path: "/about/", expectText: "Monkey See Monkey Do", timeoutSeconds: 60 },
   };
@@ -63,10 +67,32 @@ function expectZeroDowntime(r: DeployUnderLoadResult) {
   // On record in the test output: the figures behind "zero downtime".
   const p = r.probe;
   const stall = longestStallMs(p, r.upStartMs, r.upEndMs);
-  const rate = (from: number, to: number) => p.completions.slice(Math.floor(from / BUCKET_MS), Math.floor(to / BUCKET_MS)).reduce((a, b) => a + b, 0) / ((to - from) / 1000);
+  const rate = (from: number, to: number) =>
+    p.completions.slice(Math.floor(from / BUCKET_MS), Math.floor(to / BUCKET_MS)).reduce((a, b) => a + b, 0) /
+    ((to - from) / 1000);
   const [before, during] = [rate(0, r.upStartMs), rate(r.upStartMs, r.upEndMs)];
-  console.log(JSON.stringify({ requests: p.requests, failed: p.failed, p50_ms: p.latencyMs.p50, p99_ms: p.latencyMs.p99, max_ms: p.latencyMs.max, longest_stall_ms: stall, rps_before: Math.round(before), rps_during: Math.round(during), releases: p.releases, up_s: r.up.seconds, slow: r.slow }));
-  const summary = JSON.stringify({ up: r.up.code, failed: r.probe.failed, errors: r.probe.errors, statuses: r.probe.statuses, sample: r.probe.failuresSample.slice(0, 5) });
+  console.log(
+    JSON.stringify({
+      requests: p.requests,
+      failed: p.failed,
+      p50_ms: p.latencyMs.p50,
+      p99_ms: p.latencyMs.p99,
+      max_ms: p.latencyMs.max,
+      longest_stall_ms: stall,
+      rps_before: Math.round(before),
+      rps_during: Math.round(during),
+      releases: p.releases,
+      up_s: r.up.seconds,
+      slow: r.slow,
+    }),
+  );
+  const summary = JSON.stringify({
+    up: r.up.code,
+    failed: r.probe.failed,
+    errors: r.probe.errors,
+    statuses: r.probe.statuses,
+    sample: r.probe.failuresSample.slice(0, 5),
+  });
   expect(r.probe.failed, summary).toBe(0);
   expect(r.probe.errors, summary).toEqual({});
   expect(r.probe.noRelease).toBe(0);
@@ -97,9 +123,19 @@ afterAll(async () => {
 describe("a new host", () => {
   test("a connection that presents another host key is refused", async () => {
     const other = ed25519HostKey(Buffer.alloc(32, 99)).publicKey;
-    const target = { host: sandbox.host, port: sandbox.port, user: sandbox.user, privateKey: fs.readFileSync(sandbox.keyFile, "utf8"), dialAttempts: 1 };
-    await expect(runOverSsh({ ...target, hostKey: other }, "# probe\ntrue", "", 10)).rejects.toThrow(/host key mismatch/);
-    await expect(runOverSsh({ ...target, hostKey: sandbox.hostKey }, "# probe\necho ok", "", 10)).resolves.toMatchObject({ stdout: "ok\n" });
+    const target = {
+      host: sandbox.host,
+      port: sandbox.port,
+      user: sandbox.user,
+      privateKey: fs.readFileSync(sandbox.keyFile, "utf8"),
+      dialAttempts: 1,
+    };
+    await expect(runOverSsh({ ...target, hostKey: other }, "# probe\ntrue", "", 10)).rejects.toThrow(
+      /host key mismatch/,
+    );
+    await expect(
+      runOverSsh({ ...target, hostKey: sandbox.hostKey }, "# probe\necho ok", "", 10),
+    ).resolves.toMatchObject({ stdout: "ok\n" });
   });
 
   test("preview shows every resource to create and touches nothing", async () => {
@@ -115,7 +151,10 @@ describe("a new host", () => {
     expect((await aboutRelease()).version).toBe("v1");
     expect(await onHost(`su postgres -c "psql -tAc 'select 1'"`)).toBe("1\n");
     expect((await programs()).filter((p) => / RUNNING /.test(p))).toHaveLength(4);
-    const ping = await requestOnce(`${URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello" });
+    const ping = await requestOnce(`${URL}/ping/00000000-0000-4000-8000-000000000001/`, {
+      method: "POST",
+      body: "hello",
+    });
     expect([ping.status, ping.body]).toEqual([200, "OK"]);
     // PostgreSQL listens on its unix socket only.
     expect(await onHost(`su postgres -c "psql -tAc 'show listen_addresses'"`)).toBe("\n");
@@ -153,11 +192,24 @@ describe("deploys under load", () => {
     expect(r.code, r.stderr).toBe(0);
     const steps = r.stdout
       .split("\n")
-      .map((l) => /^\s*(?:\+\+|\+-|--|~|\+|-)\s+\S+:\S+ (\S+) (create replacement|replace|delete original|update|create|delete)\s/.exec(l))
+      .map((l) =>
+        /^\s*(?:\+\+|\+-|--|~|\+|-)\s+\S+:\S+ (\S+) (create replacement|replace|delete original|update|create|delete)\s/.exec(
+          l,
+        ),
+      )
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ name: m[1], verb: m[2] }));
-    const named = (verb: string) => steps.filter((s) => s.verb === verb).map((s) => s.name).sort();
-    expect(named("replace")).toEqual(["hc-job-alerts-program", "hc-job-digest-program", "hc-release-build", "hc-web-program"]);
+    const named = (verb: string) =>
+      steps
+        .filter((s) => s.verb === verb)
+        .map((s) => s.name)
+        .sort();
+    expect(named("replace")).toEqual([
+      "hc-job-alerts-program",
+      "hc-job-digest-program",
+      "hc-release-build",
+      "hc-web-program",
+    ]);
     expect(named("update")).toEqual(["hc-site-upstream"]);
     expect([...named("create"), ...named("delete")]).toEqual([]);
     expect(r.stdout).toMatch(/\+-4 to replace/);
@@ -179,7 +231,9 @@ describe("deploys under load", () => {
       const slow = r.slow as { ms: number; endedAt: number };
       expect(slow.ms).toBeGreaterThanOrEqual(25_000);
       const oldWeb = oldPrograms.find((n) => n.startsWith("hc-web-"))!;
-      const term = (await onHost(`grep -h 'Handling signal: term' /var/log/hc/${oldWeb}.log | tail -1`)).match(/^\[(\S+ \S+ [+-]\d{4})\]/);
+      const term = (await onHost(`grep -h 'Handling signal: term' /var/log/hc/${oldWeb}.log | tail -1`)).match(
+        /^\[(\S+ \S+ [+-]\d{4})\]/,
+      );
       expect(term, `no TERM in ${oldWeb}'s log`).not.toBeNull();
       const termAt = Date.parse(term![1].replace(" ", "T").replace(/ ([+-]\d{2})(\d{2})$/, "$1:$2"));
       expect(slow.endedAt).toBeGreaterThan(termAt + 1000);
@@ -211,11 +265,17 @@ describe("deploys under load", () => {
       };
       const newName = (role: string) => running.map((l) => l.split(/\s+/)[0]).find((n) => n.startsWith(`hc-${role}-`))!;
       const oldName = (role: string) => oldPrograms.find((n) => n.startsWith(`hc-${role}-`))!;
-      expect(at(new RegExp(`stopped: ${oldName("digest")} `))).toBeLessThan(at(new RegExp(`spawned: '${newName("digest")}'`)));
-      expect(at(new RegExp(`spawned: '${newName("alerts")}'`))).toBeLessThan(at(new RegExp(`stopped: ${oldName("alerts")} `)));
+      expect(at(new RegExp(`stopped: ${oldName("digest")} `))).toBeLessThan(
+        at(new RegExp(`spawned: '${newName("digest")}'`)),
+      );
+      expect(at(new RegExp(`spawned: '${newName("alerts")}'`))).toBeLessThan(
+        at(new RegExp(`stopped: ${oldName("alerts")} `)),
+      );
       // Each job is alive: its own heartbeat comes from the new release.
       for (const job of ["alerts", "digest"]) {
-        await expect.poll(() => onHost(`cat /srv/hc/run/${job}.heartbeat`), { timeout: 10_000 }).toMatch(new RegExp(`^${after.release} `));
+        await expect
+          .poll(() => onHost(`cat /srv/hc/run/${job}.heartbeat`), { timeout: 10_000 })
+          .toMatch(new RegExp(`^${after.release} `));
       }
     });
   }
@@ -228,11 +288,15 @@ describe("a broken release", () => {
     const r = await deployUnderLoad(stack, { url: URL, slowSeconds: 0 });
     expect(r.up.code).not.toBe(0);
     const output = r.up.stdout + r.up.stderr;
-    expect(output).toMatch(/health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}-[0-9a-f]{8}\.sock did not answer 200/);
+    expect(output).toMatch(
+      /health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}-[0-9a-f]{8}\.sock did not answer 200/,
+    );
     expect(output).toMatch(/last response: HTTP 500/);
     expect(output).toMatch(/last lines of \/var\/log\/hc\/hc-web-/);
     // The cause, once: no stack traces of the engine shutting down after it.
-    expect(output).not.toMatch(/Channel has been shut down|unhandled exception|Error while signaling shutdown|failed to deliver log message/);
+    expect(output).not.toMatch(
+      /Channel has been shut down|unhandled exception|Error while signaling shutdown|failed to deliver log message/,
+    );
     expect(output.match(/health check failed/g)?.length ?? 0).toBeLessThanOrEqual(2);
     expectZeroDowntime(r);
     expect(r.probe.releases).toEqual({ [before.release]: r.probe.requests });
@@ -255,7 +319,10 @@ describe("after all deploys", () => {
     expect(names.map(roleOf)).toEqual(roles(release));
     const web = names.find((n) => n.startsWith("hc-web-"))!.slice(3);
     const site = names.find((n) => n.startsWith("hc-site-"))!;
-    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual(["current.sock", `${web}.sock`]);
+    expect((await onHost("ls /srv/hc/run/ | grep '\\.sock$'")).trim().split("\n").sort()).toEqual([
+      "current.sock",
+      `${web}.sock`,
+    ]);
     expect((await onHost("ls /srv/hc/site/")).trim().split("\n").sort()).toEqual(["live.sock", site].sort());
     expect(await onHost("readlink /srv/hc/site/live.sock")).toBe(`/srv/hc/site/${site}/nginx.sock\n`);
     const releases = (await onHost("ls /srv/hc/releases")).trim().split("\n");
@@ -272,7 +339,9 @@ describe("after all deploys", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(await programs()).toEqual([]);
     expect(await onHost("ls /etc/nginx/sites-enabled/ | wc -l")).toBe("0\n");
-    expect(await onHost(`su postgres -c "psql -tAc \\"select count(*) from pg_database where datname = 'hc'\\""`)).toBe("1\n");
+    expect(await onHost(`su postgres -c "psql -tAc \\"select count(*) from pg_database where datname = 'hc'\\""`)).toBe(
+      "1\n",
+    );
   });
 });
 
@@ -294,10 +363,13 @@ describe("a login user other than root", () => {
       ].join(" && "),
     );
     await sudoStack.remove();
-    await sudoStack.init({ ...sandbox, user: "deploy" }, {
-      djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
-      dbPassword: crypto.randomBytes(18).toString("base64url"),
-    });
+    await sudoStack.init(
+      { ...sandbox, user: "deploy" },
+      {
+        djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+        dbPassword: crypto.randomBytes(18).toString("base64url"),
+      },
+    );
     sudoStack.setPlain({
       // The documented example's site settings (Pulumi.prod.yaml): the app allows its site's name only.
       app: { name: "hctwo", source: makeAppVariant("v1"), env: { DJANGO_ALLOWED_HOSTS: "www.example.com" } },
@@ -312,9 +384,17 @@ describe("a login user other than root", () => {
     expect([about.status, /version: (\S+)/.exec(about.body)?.[1]]).toEqual([200, "v1"]);
     expect((await requestOnce(`${SUDO_URL}/about/`, { headers: { Host: "evil.example" } })).status).toBe(421);
     expect(await onHost("stat -c %U /srv/hctwo/uploads")).toBe("deploy\n");
-    const ping = await requestOnce(`${SUDO_URL}/ping/00000000-0000-4000-8000-000000000001/`, { method: "POST", body: "hello", ...site });
+    const ping = await requestOnce(`${SUDO_URL}/ping/00000000-0000-4000-8000-000000000001/`, {
+      method: "POST",
+      body: "hello",
+      ...site,
+    });
     expect([ping.status, ping.body]).toEqual([200, "OK"]);
-    expect(await onHost(`su postgres -c "psql -tAc \\"select pg_get_userbyid(datdba) from pg_database where datname = 'hctwo_data'\\""`)).toBe("hctwo_owner\n");
+    expect(
+      await onHost(
+        `su postgres -c "psql -tAc \\"select pg_get_userbyid(datdba) from pg_database where datname = 'hctwo_data'\\""`,
+      ),
+    ).toBe("hctwo_owner\n");
     const d = await sudoStack.destroy();
     expect(d.code, d.stdout + d.stderr).toBe(0);
   });
@@ -324,10 +404,13 @@ describe("a login user other than root", () => {
     await onHost("id -u mallory >/dev/null 2>&1 || useradd --create-home --shell /bin/bash mallory");
     const before = await onHost("getent passwd mallory; ls -la ~mallory | wc -l");
     await sudoStack.remove();
-    await sudoStack.init({ ...sandbox, user: "deploy" }, {
-      djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
-      dbPassword: crypto.randomBytes(18).toString("base64url"),
-    });
+    await sudoStack.init(
+      { ...sandbox, user: "deploy" },
+      {
+        djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+        dbPassword: crypto.randomBytes(18).toString("base64url"),
+      },
+    );
     sudoStack.setPlain({ app: { name: "deploy", source: makeAppVariant("v1") }, site: { listen: "127.0.0.1:8083" } });
     const asLogin = await sudoStack.preview();
     expect(asLogin.code).not.toBe(0);
@@ -335,7 +418,9 @@ describe("a login user other than root", () => {
     sudoStack.setPlain({ app: { name: "mallory", source: makeAppVariant("v1") }, site: { listen: "127.0.0.1:8083" } });
     const r = await sudoStack.up();
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain('app.name "mallory": this host already has a user mallory that this deploy did not create');
+    expect(r.stdout + r.stderr).toContain(
+      'app.name "mallory": this host already has a user mallory that this deploy did not create',
+    );
     expect(await onHost("getent passwd mallory; ls -la ~mallory | wc -l")).toBe(before);
     expect(await onHost("test -e /srv/mallory && echo exists || echo absent")).toBe("absent\n");
   });

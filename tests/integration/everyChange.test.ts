@@ -27,7 +27,11 @@ const apply = () => stack.setPlain({ app, site });
 function planned(preview: CliResult) {
   const steps = preview.stdout
     .split("\n")
-    .map((l) => /^\s*(?:\+\+|\+-|--|~|\+|-)\s+\S+:\S+ (\S+) (create replacement|replace|delete original|update|create|delete)\s/.exec(l))
+    .map((l) =>
+      /^\s*(?:\+\+|\+-|--|~|\+|-)\s+\S+:\S+ (\S+) (create replacement|replace|delete original|update|create|delete)\s/.exec(
+        l,
+      ),
+    )
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ name: m[1], verb: m[2] }));
   const named = (verb: string) => [...new Set(steps.filter((s) => s.verb === verb).map((s) => s.name))].sort();
@@ -61,7 +65,12 @@ async function serves() {
 
 function expectNoFailures(r: { probe: DeployUnderLoadResult["probe"] }, window?: [number, number]) {
   const p = r.probe;
-  const summary = JSON.stringify({ failed: p.failed, errors: p.errors, statuses: p.statuses, sample: p.failuresSample.slice(0, 5) });
+  const summary = JSON.stringify({
+    failed: p.failed,
+    errors: p.errors,
+    statuses: p.statuses,
+    sample: p.failuresSample.slice(0, 5),
+  });
   expect(p.failed, summary).toBe(0);
   expect(p.errors, summary).toEqual({});
   expect(p.noRelease).toBe(0);
@@ -99,10 +108,17 @@ afterAll(async () => {
 });
 
 // A new release replaces the release, its programs, and moves the upstream.
-const NEW_RELEASE = { replace: ["hc-job-alerts-program", "hc-release-build", "hc-web-program"], update: ["hc-site-upstream"] };
+const NEW_RELEASE = {
+  replace: ["hc-job-alerts-program", "hc-release-build", "hc-web-program"],
+  update: ["hc-site-upstream"],
+};
 const NEW_WEB = { replace: ["hc-web-program"], update: ["hc-site-upstream"] };
 
-const cases: Array<{ setting: string; change: () => Promise<void> | void; expect: { replace: string[]; update: string[] } }> = [
+const cases: Array<{
+  setting: string;
+  change: () => Promise<void> | void;
+  expect: { replace: string[]; update: string[] };
+}> = [
   { setting: "app.workers", change: () => void (app.workers = 3), expect: NEW_WEB },
   { setting: "app.wsgi", change: () => void (app.wsgi = "hc.wsgi:app"), expect: NEW_WEB },
   { setting: "app.healthCheck.path", change: () => void (app.healthCheck.path = "/about/?check[]=1"), expect: NEW_WEB },
@@ -112,22 +128,45 @@ const cases: Array<{ setting: string; change: () => Promise<void> | void; expect
     expect: { replace: ["hc-job-alerts-program"], update: [] },
   },
   { setting: "app.env value", change: () => void (app.env.FEATURE = "b"), expect: NEW_RELEASE },
-  { setting: "app.manage", change: () => void (app.manage = ["collectstatic --noinput", "migrate --noinput", "check"]), expect: NEW_RELEASE },
-  { setting: "secretEnv value", change: () => stack.setSecretPath("secretEnv.API_TOKEN", "second-token"), expect: NEW_RELEASE },
-  { setting: "djangoSecretKey", change: () => stack.setSecret("djangoSecretKey", crypto.randomBytes(32).toString("base64url")), expect: NEW_RELEASE },
+  {
+    setting: "app.manage",
+    change: () => void (app.manage = ["collectstatic --noinput", "migrate --noinput", "check"]),
+    expect: NEW_RELEASE,
+  },
+  {
+    setting: "secretEnv value",
+    change: () => stack.setSecretPath("secretEnv.API_TOKEN", "second-token"),
+    expect: NEW_RELEASE,
+  },
+  {
+    setting: "djangoSecretKey",
+    change: () => stack.setSecret("djangoSecretKey", crypto.randomBytes(32).toString("base64url")),
+    expect: NEW_RELEASE,
+  },
   {
     setting: "dbPassword",
     change: () => stack.setSecret("dbPassword", crypto.randomBytes(18).toString("base64url")),
     expect: { replace: NEW_RELEASE.replace, update: ["hc-host-bootstrap", "hc-site-upstream"] },
   },
-  { setting: "site.clientMaxBodySize", change: () => void (site.clientMaxBodySize = "20m"), expect: { replace: ["hc-site-program"], update: ["hc-site-switch"] } },
+  {
+    setting: "site.clientMaxBodySize",
+    change: () => void (site.clientMaxBodySize = "20m"),
+    expect: { replace: ["hc-site-program"], update: ["hc-site-switch"] },
+  },
   {
     // The site's names also make the app's default ALLOWED_HOSTS: a new release too.
     setting: "site.serverName",
     change: () => void (site.serverName = "127.0.0.1 localhost"),
-    expect: { replace: ["hc-site-program", ...NEW_RELEASE.replace].sort(), update: ["hc-site-switch", "hc-site-upstream"] },
+    expect: {
+      replace: ["hc-site-program", ...NEW_RELEASE.replace].sort(),
+      update: ["hc-site-switch", "hc-site-upstream"],
+    },
   },
-  { setting: "app.keepReleases", change: () => void (app.keepReleases = 4), expect: { replace: [], update: ["hc-release-build"] } },
+  {
+    setting: "app.keepReleases",
+    change: () => void (app.keepReleases = 4),
+    expect: { replace: [], update: ["hc-release-build"] },
+  },
 ];
 
 describe("each setting changed alone: preview shows exactly its steps, up drops no request", () => {
@@ -140,7 +179,15 @@ describe("each setting changed alone: preview shows exactly its steps, up drops 
       expect(plan).toEqual({ ...c.expect, other: [] });
 
       const r = await deployUnderLoad(stack, { url: URL });
-      console.log(JSON.stringify({ setting: c.setting, requests: r.probe.requests, failed: r.probe.failed, up_s: r.up.seconds, slow: r.slow }));
+      console.log(
+        JSON.stringify({
+          setting: c.setting,
+          requests: r.probe.requests,
+          failed: r.probe.failed,
+          up_s: r.up.seconds,
+          slow: r.slow,
+        }),
+      );
       expect(r.up.code, r.up.stdout + r.up.stderr).toBe(0);
       expectNoFailures(r, [r.upStartMs, r.upEndMs]);
       if (c.expect.replace.length) expect(r.slow).toMatchObject({ status: 200, release: before });
@@ -166,7 +213,10 @@ describe("the host lock", () => {
     expect(r.seconds).toBeGreaterThan(20);
     const web = (await programs()).find((p) => p.startsWith("hc-web-"))!.split(" ")[0];
     // The new program's config was written (under the lock) only after the holder let go.
-    const [released, written] = (await onHost(`cat /tmp/lock-released; stat -c %Y /etc/supervisor/conf.d/${web}.conf`)).trim().split("\n").map(Number);
+    const [released, written] = (await onHost(`cat /tmp/lock-released; stat -c %Y /etc/supervisor/conf.d/${web}.conf`))
+      .trim()
+      .split("\n")
+      .map(Number);
     expect(written).toBeGreaterThanOrEqual(released);
     await serves();
     await expectOneProgramPerRole();
@@ -176,10 +226,24 @@ describe("the host lock", () => {
 describe("the host restarts", () => {
   test("after a power cut the app serves by itself, and refresh and preview find nothing to change", async () => {
     await stopSandbox(place);
-    expect(await requestOnce(`${URL}/about/`).then((r) => r.status, () => "down")).toBe("down");
+    expect(
+      await requestOnce(`${URL}/about/`).then(
+        (r) => r.status,
+        () => "down",
+      ),
+    ).toBe("down");
     const t0 = Date.now();
     await startSandbox(place);
-    await expect.poll(() => requestOnce(`${URL}/about/`).then((r) => r.status, () => 0), { timeout: 60_000, interval: 250 }).toBe(200);
+    await expect
+      .poll(
+        () =>
+          requestOnce(`${URL}/about/`).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(200);
     console.log(JSON.stringify({ case: "boot", serving_after_s: (Date.now() - t0) / 1000 }));
     // Every program comes back (RUNNING once it has stayed up for supervisor's startsecs).
     await expect.poll(async () => (await programs()).every((p) => / RUNNING$/.test(p)), { timeout: 30_000 }).toBe(true);
@@ -206,8 +270,14 @@ describe("drift: pulumi refresh notices what is missing on the host, and up repa
   });
 
   test("the web and site programs stopped by hand: `up --refresh` brings the site back", async () => {
-    for (const p of await programs()) if (/^hc-(web|site)-/.test(p)) await onHost(`supervisorctl stop ${p.split(" ")[0]}`);
-    expect(await requestOnce(`${URL}/about/`).then((r) => r.status, () => 0)).not.toBe(200);
+    for (const p of await programs())
+      if (/^hc-(web|site)-/.test(p)) await onHost(`supervisorctl stop ${p.split(" ")[0]}`);
+    expect(
+      await requestOnce(`${URL}/about/`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    ).not.toBe(200);
     const r = await stack.up(["--refresh"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     await serves();
@@ -218,15 +288,29 @@ describe("drift: pulumi refresh notices what is missing on the host, and up repa
 
 describe("an interrupted deploy converges on the next up, and no request fails throughout", () => {
   // Each phase is recognised on the host itself, polled every 50 ms.
-  const phases: Array<{ phase: string; signal: "SIGINT" | "SIGKILL"; newVenv?: boolean; slowSeconds?: number; when: string }> = [
+  const phases: Array<{
+    phase: string;
+    signal: "SIGINT" | "SIGKILL";
+    newVenv?: boolean;
+    slowSeconds?: number;
+    when: string;
+  }> = [
     // Earlier deploys' uploads stay until prune: only one newer than this case counts.
-    { phase: "upload", signal: "SIGKILL", when: "find /srv/hc/uploads -name '*.tar.gz' -newer /tmp/before.sock | grep -q ." },
+    {
+      phase: "upload",
+      signal: "SIGKILL",
+      when: "find /srv/hc/uploads -name '*.tar.gz' -newer /tmp/before.sock | grep -q .",
+    },
     { phase: "venv build", signal: "SIGKILL", newVenv: true, when: "ls -d /srv/hc/venvs/*.partial" },
     { phase: "venv build", signal: "SIGINT", newVenv: true, when: "ls -d /srv/hc/venvs/*.partial" },
     { phase: "management commands", signal: "SIGKILL", when: "pgrep -f 'manage.py (collectstatic|migrate)'" },
     { phase: "health check", signal: "SIGKILL", when: "[ $(ls /etc/supervisor/conf.d/hc-web-*.conf | wc -l) -gt 1 ]" },
     { phase: "health check", signal: "SIGINT", when: "[ $(ls /etc/supervisor/conf.d/hc-web-*.conf | wc -l) -gt 1 ]" },
-    { phase: "switch", signal: "SIGKILL", when: '[ "$(readlink /srv/hc/run/current.sock)" != "$(cat /tmp/before.sock)" ]' },
+    {
+      phase: "switch",
+      signal: "SIGKILL",
+      when: '[ "$(readlink /srv/hc/run/current.sock)" != "$(cat /tmp/before.sock)" ]',
+    },
     // The slow request keeps the old gunicorn stopping (finishing it) for seconds.
     { phase: "old-program stop", signal: "SIGKILL", slowSeconds: 25, when: "supervisorctl status | grep -q STOPPING" },
   ];
@@ -241,11 +325,16 @@ describe("an interrupted deploy converges on the next up, and no request fails t
       const started = Date.now();
       const probe = runProbe({ url: URL, clients: 32, keepAliveShare: 0.5, signal: stop.signal });
       // A request in flight across the old program's stop (the last phase waits on it).
-      const slow = requestOnce(`${URL}/slow/?seconds=${c.slowSeconds ?? 10}`, { timeoutMs: 60_000 }).then((r) => r.status, (e: Error) => e.message);
+      const slow = requestOnce(`${URL}/slow/?seconds=${c.slowSeconds ?? 10}`, { timeoutMs: 60_000 }).then(
+        (r) => r.status,
+        (e: Error) => e.message,
+      );
       await new Promise((r) => setTimeout(r, 1000));
 
       const first = stack.startCli(stack.upArgs());
-      const reached = onHost(`timeout 120 bash -c 'until ${c.when.replace(/'/g, `'\\''`)} >/dev/null 2>&1; do sleep 0.05; done' && echo reached`);
+      const reached = onHost(
+        `timeout 120 bash -c 'until ${c.when.replace(/'/g, `'\\''`)} >/dev/null 2>&1; do sleep 0.05; done' && echo reached`,
+      );
       expect(await Promise.race([reached, first.done.then(() => "up ended first")])).toBe("reached\n");
       if (c.signal === "SIGINT") first.child.kill("SIGINT");
       else SandboxStack.killTree(first.child.pid!);
@@ -258,7 +347,15 @@ describe("an interrupted deploy converges on the next up, and no request fails t
       await new Promise((r) => setTimeout(r, 1000));
       stop.abort();
       const p = await probe;
-      console.log(JSON.stringify({ case: `${c.signal} during ${c.phase}`, interrupted_s: interrupted.seconds, up_s: again.seconds, requests: p.requests, failed: p.failed }));
+      console.log(
+        JSON.stringify({
+          case: `${c.signal} during ${c.phase}`,
+          interrupted_s: interrupted.seconds,
+          up_s: again.seconds,
+          requests: p.requests,
+          failed: p.failed,
+        }),
+      );
       expect(again.code, again.stdout + again.stderr).toBe(0);
       expectNoFailures({ probe: p }, [0, upEndMs]);
       expect(await slow).toBe(200);

@@ -18,7 +18,10 @@ const URL = `http://${LISTEN}`;
 const stack = new SandboxStack("imigrate");
 const onHost = (command: string) => sandboxExec(place, command);
 const sql = async (query: string) => (await onHost(`runuser -u postgres -- psql -d hc -Atc "${query}"`)).trim();
-const columns = () => sql("select column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '') from information_schema.columns where table_name = 'api_ping' order by 1");
+const columns = () =>
+  sql(
+    "select column_name || ' ' || data_type || coalesce('(' || character_maximum_length || ')', '') from information_schema.columns where table_name = 'api_ping' order by 1",
+  );
 const applied = () => sql("select name from django_migrations where app = 'api' order by id");
 
 let app: Record<string, any>;
@@ -100,20 +103,43 @@ const ADDITIVE = { [`${DIR}/0003_ping_note_tag.py`]: M.additive };
 const WIDENED = { ...ADDITIVE, [`${DIR}/0004_alter_ping_method.py`]: M.widenMethod };
 // The code of a release that no longer writes ua (its pings leave the column out).
 const WITHOUT_UA: AppVariantOptions["edits"] = [
-  { file: "api/views.py", from: "(created, remote_addr, method, ua, body, owner_id, scheme)", to: "(created, remote_addr, method, body, owner_id, scheme)" },
-  { file: "api/views.py", from: "SELECT last_ping, %s, %s, %s, %s, id, %s FROM t", to: "SELECT last_ping, %s, %s, %s, id, %s FROM t" },
-  { file: "api/views.py", from: "params = [str(code), client_ip(request), request.method, ua, body, request.scheme]", to: "params = [str(code), client_ip(request), request.method, body, request.scheme]" },
+  {
+    file: "api/views.py",
+    from: "(created, remote_addr, method, ua, body, owner_id, scheme)",
+    to: "(created, remote_addr, method, body, owner_id, scheme)",
+  },
+  {
+    file: "api/views.py",
+    from: "SELECT last_ping, %s, %s, %s, %s, id, %s FROM t",
+    to: "SELECT last_ping, %s, %s, %s, id, %s FROM t",
+  },
+  {
+    file: "api/views.py",
+    from: "params = [str(code), client_ip(request), request.method, ua, body, request.scheme]",
+    to: "params = [str(code), client_ip(request), request.method, body, request.scheme]",
+  },
   { file: "api/models.py", from: "    ua = models.CharField(max_length=200, blank=True)\n", to: "" },
 ];
 
 // ... and no longer writes body either.
 const WITHOUT_UA_AND_BODY: AppVariantOptions["edits"] = [
   ...WITHOUT_UA!,
-  { file: "api/views.py", from: "(created, remote_addr, method, body, owner_id, scheme)", to: "(created, remote_addr, method, owner_id, scheme)" },
-  { file: "api/views.py", from: "SELECT last_ping, %s, %s, %s, id, %s FROM t", to: "SELECT last_ping, %s, %s, id, %s FROM t" },
+  {
+    file: "api/views.py",
+    from: "(created, remote_addr, method, body, owner_id, scheme)",
+    to: "(created, remote_addr, method, owner_id, scheme)",
+  },
+  {
+    file: "api/views.py",
+    from: "SELECT last_ping, %s, %s, %s, id, %s FROM t",
+    to: "SELECT last_ping, %s, %s, id, %s FROM t",
+  },
   { file: "api/views.py", from: "request.method, body, request.scheme]", to: "request.method, request.scheme]" },
 ];
-const DROP_BODY = migration("0006_remove_ping_ua", "        migrations.RemoveField(\n            model_name='ping',\n            name='body',\n        ),");
+const DROP_BODY = migration(
+  "0006_remove_ping_ua",
+  "        migrations.RemoveField(\n            model_name='ping',\n            name='body',\n        ),",
+);
 
 async function serves(): Promise<string> {
   const r = await requestOnce(`${URL}/about/`);
@@ -122,7 +148,15 @@ async function serves(): Promise<string> {
 }
 
 function report(name: string, r: { up: CliResult; probe: { requests: number; failed: number } }) {
-  console.log(JSON.stringify({ case: name, requests: r.probe.requests, failed: r.probe.failed, up_code: r.up.code, up_s: r.up.seconds }));
+  console.log(
+    JSON.stringify({
+      case: name,
+      requests: r.probe.requests,
+      failed: r.probe.failed,
+      up_code: r.up.code,
+      up_s: r.up.seconds,
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -139,7 +173,12 @@ beforeAll(async () => {
     djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
     dbPassword: crypto.randomBytes(18).toString("base64url"),
   });
-  app = { name: "hc", source: makeAppVariant("m1"), workers: 2, jobs: [{ name: "alerts", command: "python manage.py sendalerts" }] };
+  app = {
+    name: "hc",
+    source: makeAppVariant("m1"),
+    workers: 2,
+    jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
+  };
   apply();
   // Another apt holds dpkg's lock for 15 s when the first up starts (unattended-upgrades on a
   // new server): the bootstrap waits for it instead of failing.
@@ -167,7 +206,12 @@ describe("an existing host", () => {
   });
 
   test("the first up waited for another apt's lock, then installed its packages (supervisor among them)", async () => {
-    const [released, installed] = (await onHost("cat /tmp/apt-released; echo; stat -c %Y /var/lib/dpkg/info/supervisor.list")).trim().split("\n").map(Number);
+    const [released, installed] = (
+      await onHost("cat /tmp/apt-released; echo; stat -c %Y /var/lib/dpkg/info/supervisor.list")
+    )
+      .trim()
+      .split("\n")
+      .map(Number);
     expect(installed).toBeGreaterThanOrEqual(Math.floor(released));
   });
 });
@@ -201,8 +245,16 @@ describe("migrations the serving release would not survive are refused before an
       listed: "api.0004_remove_ping_ua: RemoveField ping.ua: drops a column",
       underLoad: true,
     },
-    { name: "a NOT NULL column without db_default", files: { ...ADDITIVE, [`${DIR}/0004_ping_source.py`]: M.notNull }, listed: "api.0004_ping_source: AddField ping.source" },
-    { name: "rename a column", files: { ...ADDITIVE, [`${DIR}/0004_rename_ua.py`]: M.rename }, listed: "api.0004_rename_ua: RenameField ping.ua" },
+    {
+      name: "a NOT NULL column without db_default",
+      files: { ...ADDITIVE, [`${DIR}/0004_ping_source.py`]: M.notNull },
+      listed: "api.0004_ping_source: AddField ping.source",
+    },
+    {
+      name: "rename a column",
+      files: { ...ADDITIVE, [`${DIR}/0004_rename_ua.py`]: M.rename },
+      listed: "api.0004_rename_ua: RenameField ping.ua",
+    },
   ];
   for (const c of refused) {
     test(`${c.name}: preview and up list it; 0 failed; nothing migrated`, async () => {
@@ -238,7 +290,12 @@ describe("migrations the serving release would not survive are refused before an
     const out = r.up.stdout + r.up.stderr;
     expect(out).toContain("api.0004_alter_ping_method: ALTERING columns");
     expect(out).toContain("Nothing was migrated");
-    console.log(out.split("\n").filter((l) => /refused|api\.0004|Nothing|Ways|config set/.test(l)).join("\n"));
+    console.log(
+      out
+        .split("\n")
+        .filter((l) => /refused|api\.0004|Nothing|Ways|config set/.test(l))
+        .join("\n"),
+    );
     expect(r.probe.failed).toBe(0);
     expect(await serves()).toBe(before);
     expect(await columns()).toContain("method character varying(10)");
@@ -294,7 +351,10 @@ describe("a migration that would wait for the switch only because it depends on 
         [`${DIR}/0005_alter_ping_ua.py`]: M.uaNullable,
         [`${DIR}/0006_remove_ping_ua.py`]: M.dropUa("0005_alter_ping_ua"),
         [`${DIR}/0007_remove_ping_body.py`]: DROP_BODY,
-        [`${DIR}/0008_ping_label.py`]: migration("0007_remove_ping_body", "        migrations.AddField(model_name='ping', name='label', field=models.TextField(null=True)),"),
+        [`${DIR}/0008_ping_label.py`]: migration(
+          "0007_remove_ping_body",
+          "        migrations.AddField(model_name='ping', name='label', field=models.TextField(null=True)),",
+        ),
       },
       edits: WITHOUT_UA_AND_BODY,
     });
@@ -302,7 +362,9 @@ describe("a migration that would wait for the switch only because it depends on 
     apply();
     const r = await stack.up();
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain("api.0008_ping_label: depends on a migration named in app.migrations.afterSwitch");
+    expect(r.stdout + r.stderr).toContain(
+      "api.0008_ping_label: depends on a migration named in app.migrations.afterSwitch",
+    );
     expect(await applied()).toMatch(/0006_remove_ping_ua$/);
   });
 });

@@ -39,7 +39,13 @@ export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOpt
   const slow =
     slowSeconds > 0
       ? requestOnce(`${o.url}/slow/?seconds=${slowSeconds}`, { timeoutMs: (slowSeconds + 60) * 1000 }).then(
-          (r) => ({ status: r.status, ms: r.ms, release: String(r.headers["x-release"] ?? ""), startedAt: slowStartedAt, endedAt: Date.now() }),
+          (r) => ({
+            status: r.status,
+            ms: r.ms,
+            release: String(r.headers["x-release"] ?? ""),
+            startedAt: slowStartedAt,
+            endedAt: Date.now(),
+          }),
           (e: Error) => ({ error: e.message }),
         )
       : Promise.resolve(null);

@@ -11,7 +11,10 @@ export const STATE_DIR = path.join(REPO, ".pulumi-state");
 
 /** Builds (first time) or finds the toolchain; returns the directory holding `pulumi`. */
 export function toolchainDir(): string {
-  return execFileSync("bash", [path.join(REPO, "scripts/toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+  return execFileSync("bash", [path.join(REPO, "scripts/toolchain.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
 }
 
 /** A passphrase kept in the state folder, made once: local stacks' secrets are encrypted with it. */

@@ -69,7 +69,10 @@ export async function stopSandbox(place: SandboxPlace = {}): Promise<void> {
 /** Runs a shell command on the sandbox as root (tests look at the host with it). */
 export async function sandboxExec(place: SandboxPlace, command: string): Promise<string> {
   const env = sandboxEnv(place);
-  const { stdout } = await run("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", command], { env, maxBuffer: 64 << 20 });
+  const { stdout } = await run("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", command], {
+    env,
+    maxBuffer: 64 << 20,
+  });
   return stdout;
 }
 
@@ -126,7 +129,9 @@ export class SandboxStack {
     child.stdout?.on("data", (d) => (stdout += d));
     child.stderr?.on("data", (d) => (stderr += d));
     const done = new Promise<CliResult>((resolve) =>
-      child.on("close", (c, signal) => resolve({ code: c ?? (signal ? 128 : 1), stdout, stderr, seconds: (Date.now() - started) / 1000 })),
+      child.on("close", (c, signal) =>
+        resolve({ code: c ?? (signal ? 128 : 1), stdout, stderr, seconds: (Date.now() - started) / 1000 }),
+      ),
     );
     return { child, done };
   }
@@ -188,12 +193,16 @@ export class SandboxStack {
     for (const [k, v] of Object.entries(secrets)) {
       if (!(`${PROJECT}:${k}` in have)) await this.setSecret(k, v);
     }
-    this.setPlain({ host: { address: sandbox.host, port: sandbox.port, user: sandbox.user, hostKey: sandbox.hostKey } });
+    this.setPlain({
+      host: { address: sandbox.host, port: sandbox.port, user: sandbox.user, hostKey: sandbox.hostKey },
+    });
   }
 
   /** Sets a secret: the value goes on stdin, never on a command line. */
   async setSecret(key: string, value: string): Promise<void> {
-    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", `${PROJECT}:${key}`], { input: value });
+    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", `${PROJECT}:${key}`], {
+      input: value,
+    });
   }
 
   private readDoc(): { config?: Record<string, unknown>; [k: string]: unknown } {
@@ -226,7 +235,10 @@ export class SandboxStack {
 
   /** Sets a secret inside an object setting (e.g. secretEnv.NAME): the value goes on stdin. */
   async setSecretPath(pathKey: string, value: string): Promise<void> {
-    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", "--path", `${PROJECT}:${pathKey}`], { input: value });
+    await this.mustCli(
+      ["config", "set", "--config-file", this.configFile, "--secret", "--path", `${PROJECT}:${pathKey}`],
+      { input: value },
+    );
   }
 
   preview(extra: string[] = []): Promise<CliResult> {

@@ -21,7 +21,8 @@ for (const arg of process.argv.slice(2)) {
     failed += skipped;
     // A file that failed before its tests ran (a beforeAll, an import) has no failed test of its own.
     const brokenFiles = (r.testResults ?? []).filter(
-      (f: { status: string; assertionResults?: unknown[] }) => f.status === "failed" && !(f.assertionResults ?? []).some((a: any) => a.status === "failed"),
+      (f: { status: string; assertionResults?: unknown[] }) =>
+        f.status === "failed" && !(f.assertionResults ?? []).some((a: any) => a.status === "failed"),
     ).length;
     if (brokenFiles > 0) notes.push(`${file}: ${brokenFiles} file(s) failed outside a test`);
     failed += brokenFiles;
