@@ -31,12 +31,19 @@ export interface DatabaseSettings {
 }
 
 export interface DjangoAppArgs {
+  /** How to reach the host: address, port, login user (root or passwordless sudo), private key, pinned host key. */
   connection: pulumi.Input<SshTarget>;
+  /** Identifies the host (e.g. a droplet id): when it changes, every step runs again on the new host. */
   hostId: pulumi.Input<string>;
+  /** The app, with defaults applied (`validateConfig`/`loadConfig` produce it from plain settings). */
   app: AppConfig;
+  /** nginx: server names, listen address, body size. */
   site: SiteConfig;
+  /** The database the app uses; with `local: true` the host bootstrap creates it. */
   database: DatabaseSettings;
+  /** Django's SECRET_KEY, passed as DJANGO_SECRET_KEY. */
   djangoSecretKey: pulumi.Input<string>;
+  /** Further secret settings passed as environment variables. */
   secretEnv: pulumi.Input<Record<string, string>>;
 }
 
@@ -59,9 +66,16 @@ export function healthCheckHost(serverName: string): string {
   return first.startsWith("*.") ? `www${first.slice(1)}` : first.startsWith(".") ? `www${first}` : first;
 }
 
+/**
+ * One Django app on one host, deployed with zero downtime: every `pulumi up` builds a release
+ * beside the live one, checks it and only then moves traffic.
+ */
 export class DjangoApp extends pulumi.ComponentResource {
+  /** The live release's id (a digest of its source and settings). */
   public readonly releaseId: pulumi.Output<string>;
+  /** The socket nginx's front door proxies to. */
   public readonly liveSocket: pulumi.Output<string>;
+  /** The supervisor programs of the background jobs. */
   public readonly workers: pulumi.Output<string[]>;
 
   constructor(name: string, args: DjangoAppArgs, opts: pulumi.ComponentResourceOptions = {}) {

@@ -83,11 +83,25 @@ export interface CliResult {
   seconds: number;
 }
 
+export interface StackProgram {
+  /** The Pulumi program's directory. Default: this repository (index.ts). */
+  workDir?: string;
+  /** Its Pulumi project name, the prefix of its config keys. Default "django-zero-downtime". */
+  project?: string;
+}
+
 export class SandboxStack {
   readonly configFile: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly workDir: string;
+  private readonly project: string;
 
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    program: StackProgram = {},
+  ) {
+    this.workDir = program.workDir ?? REPO;
+    this.project = program.project ?? PROJECT;
     const dir = path.join(STATE_DIR, "stacks");
     fs.mkdirSync(dir, { recursive: true });
     this.configFile = path.join(dir, `Pulumi.${name}.yaml`);
@@ -98,7 +112,7 @@ export class SandboxStack {
   async cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
     const started = Date.now();
     const child = execFile("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
-      cwd: REPO,
+      cwd: this.workDir,
       env: this.env,
       maxBuffer: 256 << 20,
     });
@@ -119,7 +133,7 @@ export class SandboxStack {
   startCli(args: string[]): { child: ChildProcess; done: Promise<CliResult> } {
     const started = Date.now();
     const child = spawn("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
-      cwd: REPO,
+      cwd: this.workDir,
       env: this.env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
@@ -183,7 +197,7 @@ export class SandboxStack {
     if (exists.code !== 0) {
       // `stack init` writes a salt-only Pulumi.<stack>.yaml beside Pulumi.yaml; this
       // stack's config (and its own salt) lives in configFile, so drop that one.
-      const initFile = path.join(REPO, `Pulumi.${this.name}.yaml`);
+      const initFile = path.join(this.workDir, `Pulumi.${this.name}.yaml`);
       const hadInitFile = fs.existsSync(initFile);
       await this.mustCli(["stack", "init", "--secrets-provider", "passphrase"]);
       if (!hadInitFile) fs.rmSync(initFile, { force: true });
@@ -191,7 +205,7 @@ export class SandboxStack {
     await this.setSecret("sshPrivateKey", fs.readFileSync(sandbox.keyFile, "utf8"));
     const have = this.plainConfig();
     for (const [k, v] of Object.entries(secrets)) {
-      if (!(`${PROJECT}:${k}` in have)) await this.setSecret(k, v);
+      if (!(`${this.project}:${k}` in have)) await this.setSecret(k, v);
     }
     this.setPlain({
       host: { address: sandbox.host, port: sandbox.port, user: sandbox.user, hostKey: sandbox.hostKey },
@@ -200,7 +214,7 @@ export class SandboxStack {
 
   /** Sets a secret: the value goes on stdin, never on a command line. */
   async setSecret(key: string, value: string): Promise<void> {
-    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", `${PROJECT}:${key}`], {
+    await this.mustCli(["config", "set", "--config-file", this.configFile, "--secret", `${this.project}:${key}`], {
       input: value,
     });
   }
@@ -219,8 +233,8 @@ export class SandboxStack {
     const doc = this.readDoc();
     doc.config = doc.config ?? {};
     for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete doc.config[`${PROJECT}:${k}`];
-      else doc.config[`${PROJECT}:${k}`] = v;
+      if (v === undefined) delete doc.config[`${this.project}:${k}`];
+      else doc.config[`${this.project}:${k}`] = v;
     }
     fs.writeFileSync(this.configFile, YAML.stringify(doc));
   }
@@ -236,7 +250,7 @@ export class SandboxStack {
   /** Sets a secret inside an object setting (e.g. secretEnv.NAME): the value goes on stdin. */
   async setSecretPath(pathKey: string, value: string): Promise<void> {
     await this.mustCli(
-      ["config", "set", "--config-file", this.configFile, "--secret", "--path", `${PROJECT}:${pathKey}`],
+      ["config", "set", "--config-file", this.configFile, "--secret", "--path", `${this.project}:${pathKey}`],
       { input: value },
     );
   }
