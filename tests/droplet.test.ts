@@ -14,6 +14,7 @@ import { utils as ssh2Utils } from "ssh2";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import type { DropletHost } from "../src/config/types";
+import { onRegistration } from "./support/programMocks";
 
 interface Registered {
   type: string;
@@ -71,15 +72,9 @@ pulumi.runtime.setMocks(
   "prod",
   false,
 );
-{
-  // The mock monitor sees the whole registration request; newResource only part of it.
-  const monitor = pulumi.runtime.getMonitor() as any;
-  const register = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
-    options.set(req.getName(), { protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList() });
-    return register(req, callback);
-  };
-}
+onRegistration((req) =>
+  options.set(req.getName(), { protect: req.getProtect(), ignoreChanges: req.getIgnorechangesList() }),
+);
 type DropletModule = typeof import("../src/components/droplet");
 // The program's module loads after setMocks (one import per file).
 let Droplet: DropletModule["Droplet"];
