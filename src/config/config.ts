@@ -5,7 +5,6 @@
 // reports every problem at once, each message naming the setting's path and
 // what is expected, e.g. `app.workers: expected a whole number from 1 to 64,
 // got "lots"`. `loadConfig` is the thin Pulumi layer around it.
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
@@ -21,6 +20,7 @@ import type {
   Migrations,
   SiteConfig,
 } from "./types";
+import { inspectPrivateKey, isPublicKeyOfType } from "../host/sshKeys";
 
 /** Stack config as Pulumi hands it over, before any checking. */
 export interface RawConfig {
@@ -153,9 +153,6 @@ const SERVER_NAME = /^[A-Za-z0-9*._-]+( [A-Za-z0-9*._-]+)*$/;
 const BODY_SIZE = /^[0-9]+[kKmMgG]?$/;
 const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 const PG_VERSION = /^[0-9]{2}$/;
-const PRIVATE_KEY_BLOCK =
-  /^-----BEGIN ((?:OPENSSH |RSA |EC |ENCRYPTED )?PRIVATE KEY)-----\r?\n([\s\S]+?)\r?\n-----END \1-----\s*$/;
-
 export function isCidr(s: string): boolean {
   const m = /^([^/]+)\/([0-9]{1,3})$/.exec(s);
   if (!m) return false;
@@ -328,82 +325,12 @@ function list(p: Problems, at: string, v: unknown, what: string): unknown[] | un
 function publicKey(p: Problems, at: string, v: unknown, re: RegExp, what: string): string | undefined {
   const s = requiredText(p, at, v, what, pattern(re));
   if (s === undefined) return undefined;
-  const [type, data] = s.split(" ");
-  if (wireString(Buffer.from(data, "base64"), 0)?.value.toString("latin1") !== type) {
+  const type = s.split(" ")[0];
+  if (!isPublicKeyOfType(s, type)) {
     p.add(at, `the key data is not of type ${type} (cut short when copied?)`);
     return undefined;
   }
   return s;
-}
-
-// ---------------------------------------------------------------------------
-// SSH private keys. Only the structure is examined; the value is never shown.
-
-function wireString(buf: Buffer, offset: number): { value: Buffer; next: number } | undefined {
-  if (offset + 4 > buf.length) return undefined;
-  const len = buf.readUInt32BE(offset);
-  if (offset + 4 + len > buf.length) return undefined;
-  return { value: buf.subarray(offset + 4, offset + 4 + len), next: offset + 4 + len };
-}
-
-function wire(...parts: Buffer[]): Buffer {
-  return Buffer.concat(
-    parts.flatMap((b) => {
-      const len = Buffer.alloc(4);
-      len.writeUInt32BE(b.length);
-      return [len, b];
-    }),
-  );
-}
-
-/** An unsigned big-endian integer in SSH "mpint" form. */
-function mpint(b: Buffer): Buffer {
-  let i = 0;
-  while (i < b.length - 1 && b[i] === 0) i++;
-  const trimmed = b.subarray(i);
-  return trimmed[0] & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
-}
-
-interface PrivateKeyInfo {
-  encrypted: boolean;
-  /** The public key blob, when it could be worked out. */
-  publicBlob?: Buffer;
-}
-
-/** Reads an OpenSSH or PEM private key; undefined when it is not one. */
-function inspectPrivateKey(value: string): PrivateKeyInfo | undefined {
-  const m = PRIVATE_KEY_BLOCK.exec(value.trim());
-  if (!m) return undefined;
-  const kind = m[1];
-  if (kind === "ENCRYPTED PRIVATE KEY" || /Proc-Type: 4,ENCRYPTED/.test(m[2])) return { encrypted: true };
-  if (kind === "OPENSSH PRIVATE KEY") {
-    const buf = Buffer.from(m[2].replace(/\s+/g, ""), "base64");
-    const magic = "openssh-key-v1\0";
-    if (buf.subarray(0, magic.length).toString("latin1") !== magic) return undefined;
-    const cipher = wireString(buf, magic.length);
-    const kdf = cipher && wireString(buf, cipher.next);
-    const kdfOptions = kdf && wireString(buf, kdf.next);
-    if (!kdfOptions || kdfOptions.next + 4 > buf.length) return undefined;
-    const pub = wireString(buf, kdfOptions.next + 4);
-    if (!pub) return undefined;
-    return { encrypted: cipher.value.toString("latin1") !== "none", publicBlob: Buffer.from(pub.value) };
-  }
-  try {
-    const jwk = crypto.createPublicKey(crypto.createPrivateKey(value)).export({ format: "jwk" });
-    const b = (s: string | undefined) => Buffer.from(s ?? "", "base64url");
-    if (jwk.kty === "OKP" && jwk.crv === "Ed25519")
-      return { encrypted: false, publicBlob: wire(Buffer.from("ssh-ed25519"), b(jwk.x)) };
-    if (jwk.kty === "RSA")
-      return { encrypted: false, publicBlob: wire(Buffer.from("ssh-rsa"), mpint(b(jwk.e)), mpint(b(jwk.n))) };
-    if (jwk.kty === "EC" && jwk.crv === "P-256") {
-      const point = Buffer.concat([Buffer.from([4]), b(jwk.x), b(jwk.y)]);
-      return { encrypted: false, publicBlob: wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp256"), point) };
-    }
-    return { encrypted: false };
-  } catch {
-    // Not a key Node can read (or passphrase-protected): the structure check above is all we can do.
-    return { encrypted: false };
-  }
 }
 
 // ---------------------------------------------------------------------------
