@@ -319,11 +319,11 @@ export const DATABASE = section(
       help: "PostgreSQL on the host, or a DigitalOcean managed cluster (needs droplet).",
     }),
     name: setting(text('a PostgreSQL name of lowercase letters, digits and "_"', pattern(PG_IDENT)), {
-      defaultText: "app.name",
+      defaultText: "the app name",
       help: "Database name.",
     }),
     user: setting(text('a PostgreSQL role of lowercase letters, digits and "_"', pattern(PG_IDENT)), {
-      defaultText: "app.name",
+      defaultText: "the app name",
       help: "Database role the app logs in as.",
     }),
     size: setting(text('a DigitalOcean database size slug like "db-s-1vcpu-1gb"', pattern(SLUG)), {
