@@ -3,24 +3,35 @@
 // host and droplet, unknown and misplaced top-level keys, plain settings set
 // with --secret, app.name against host.user, the database kind against the
 // host, and which database settings a kind uses.
-import { closest, isObj, join, missing, type Obj, Problems, readField, type Scope, show, unknownKeys } from "./readers";
+import {
+  closest,
+  type Field,
+  isObj,
+  join,
+  missing,
+  type Obj,
+  Problems,
+  readField,
+  type Scope,
+  show,
+  unknownKeys,
+} from "./readers";
 import { checkSecretEnv, checkSshPrivateKey, type RawConfig, secretText, type SecretValues } from "./secrets";
 import { APP, DATABASE, MANAGED_ONLY, SETTINGS } from "./settings";
 import type { DatabaseConfig, DeployConfig, DropletHost, ExistingHost } from "./types";
 
-const TOP_LEVEL_KEYS: readonly string[] = Object.keys(SETTINGS);
+const TOP_LEVEL: [string, Field][] = Object.entries(SETTINGS);
+const TOP_LEVEL_KEYS = TOP_LEVEL.map(([key]) => key);
 /** Settings stored in plain text at the top level: the objects. */
-export const PLAIN_KEYS: readonly string[] = TOP_LEVEL_KEYS.filter((k) => !SETTINGS[k as keyof typeof SETTINGS].secret);
+const PLAIN_KEYS = TOP_LEVEL.filter(([, f]) => !f.secret).map(([key]) => key);
 /** Top-level settings Pulumi keeps as JSON. */
-export const STRUCTURED_KEYS: readonly string[] = TOP_LEVEL_KEYS.filter(
-  (k) => SETTINGS[k as keyof typeof SETTINGS].structured,
-);
+export const STRUCTURED_KEYS = TOP_LEVEL.filter(([, f]) => f.structured).map(([key]) => key);
 
 /** Top-level keys that are none of ours: a typo, a nested setting set at the top, or something else. */
 function checkTopLevelKeys(p: Problems, values: Obj): void {
-  const sections = PLAIN_KEYS.map((s) => ({
-    name: s,
-    keys: Object.keys(SETTINGS[s as keyof typeof SETTINGS].fields ?? {}),
+  const sections = TOP_LEVEL.filter(([, f]) => !f.secret).map(([name, f]) => ({
+    name,
+    keys: Object.keys(f.fields ?? {}),
   }));
   for (const key of Object.keys(values)) {
     if (TOP_LEVEL_KEYS.includes(key)) continue;
