@@ -394,6 +394,7 @@ const BAD: BadCase[] = [
     ],
   },
   {
+    // In the table's order, like the "expected one of" list of app.healthCheck.
     name: "health check out of range",
     config: () =>
       raw(
@@ -407,8 +408,8 @@ const BAD: BadCase[] = [
     errors: [
       'app.healthCheck.path: expected a URL path starting with "/" like "/about/", got "about/"',
       "app.healthCheck.expectStatus: expected an HTTP status from 100 to 599, got 99",
-      "app.healthCheck.timeoutSeconds: expected a whole number from 1 to 600, got 601",
       'app.healthCheck.expectText: expected text on one line, got ""',
+      "app.healthCheck.timeoutSeconds: expected a whole number from 1 to 600, got 601",
     ],
   },
   {

@@ -31,6 +31,7 @@ import * as crypto from "node:crypto";
 import * as digitalocean from "@pulumi/digitalocean";
 import * as pulumi from "@pulumi/pulumi";
 import type { DropletHost } from "../config/types";
+import { uint32, wire } from "../host/sshKeys";
 import { HostKeyPin } from "./hostKeyPin";
 
 /** An SSH host key: private half in OpenSSH form, public half as "ssh-ed25519 AAAA…" (no comment). */
@@ -43,17 +44,6 @@ const ANYWHERE = ["0.0.0.0/0", "::/0"];
 
 // ---------------------------------------------------------------------------
 // Host key (pure)
-
-function uint32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-/** SSH wire encoding: each part as a length-prefixed string. */
-function wire(...parts: Buffer[]): Buffer {
-  return Buffer.concat(parts.flatMap((p) => [uint32(p.length), p]));
-}
 
 /** The ED25519 key pair for a 32-byte seed, in the formats OpenSSH and cloud-init use. */
 export function ed25519HostKey(seed: Buffer, comment = ""): HostKeyPair {

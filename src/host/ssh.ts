@@ -1,6 +1,9 @@
 // Runs one bash script on a host over SSH, pinning the host key. Kept free of
 // Pulumi types: the dynamic provider serializes these functions into state.
 import { Client, ServerHostKeyAlgorithm } from "ssh2";
+import { hostKeyBlob } from "./sshKeys";
+
+export { hostKeyBlob };
 
 export interface SshTarget {
   host: string;
@@ -21,13 +24,6 @@ export interface ScriptResult {
 
 const MAX_CAPTURE = 256 * 1024;
 const STDERR_TAIL_LINES = 40;
-
-/** The key blob of an authorized-keys line, to compare with what the server presents. */
-export function hostKeyBlob(hostKey: string): Buffer {
-  const parts = hostKey.trim().split(/\s+/);
-  if (parts.length < 2) throw new Error(`host key "${hostKey}" is not in authorized-keys form ("ssh-ed25519 AAAA…")`);
-  return Buffer.from(parts[1], "base64");
-}
 
 /**
  * The host key algorithms to offer: only the pinned key's, so a server with several host keys
