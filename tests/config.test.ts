@@ -41,11 +41,19 @@ beforeAll(async () => {
 });
 const SECRET = new Set(["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv"]);
 
-/** Authorized-keys form of a Node key object (ed25519 only, enough here). */
+/** Authorized-keys form of a Node RSA key object. */
 function sshPublicOf(key: crypto.KeyObject): string {
-  const x = Buffer.from(crypto.createPublicKey(key).export({ format: "jwk" }).x!, "base64url");
-  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
-  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(x)]).toString("base64")}`;
+  const jwk = crypto.createPublicKey(key).export({ format: "jwk" });
+  const str = (b: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const mpint = (s: string | undefined) => {
+    const b = Buffer.from(s ?? "", "base64url");
+    return str(b[0] & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+  };
+  return `ssh-rsa ${Buffer.concat([str(Buffer.from("ssh-rsa")), mpint(jwk.e), mpint(jwk.n)]).toString("base64")}`;
 }
 
 /** The smallest good droplet stack. */
@@ -480,6 +488,20 @@ const BAD: BadCase[] = [
     errors: ['sshPrivateKey: expected a private key block ("-----BEGIN OPENSSH PRIVATE KEY-----" …) (value not shown)'],
   },
   {
+    name: "sshPrivateKey in PKCS#8 form (the SSH client cannot read it)",
+    config: () =>
+      raw(
+        withValues({
+          sshPrivateKey: crypto
+            .generateKeyPairSync("ed25519")
+            .privateKey.export({ format: "pem", type: "pkcs8" }) as string,
+        }),
+      ),
+    errors: [
+      'sshPrivateKey: is a PKCS#8 key ("BEGIN PRIVATE KEY"), which the SSH client cannot use; rewrite it in OpenSSH form (ssh-keygen -p -N "" -f KEYFILE) or make a new key (ssh-keygen -t ed25519 -N "" -f KEYFILE)',
+    ],
+  },
+  {
     name: "sshPrivateKey protected by a passphrase",
     config: () =>
       raw(
@@ -681,7 +703,7 @@ describe("validateConfig: good configurations", () => {
   });
 
   it("a droplet with reserved IP, DNS and a managed database; a PEM deploy key", () => {
-    const pem = crypto.generateKeyPairSync("ed25519").privateKey;
+    const pem = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
     const result = validateConfig(
       raw({
         droplet: {
@@ -697,7 +719,7 @@ describe("validateConfig: good configurations", () => {
         app: { source: path.resolve("examples/app") },
         site: { listen: "[::]:80" },
         database: { kind: "managed", version: 17 },
-        sshPrivateKey: pem.export({ format: "pem", type: "pkcs8" }) as string,
+        sshPrivateKey: pem.export({ format: "pem", type: "pkcs1" }) as string,
         djangoSecretKey: "not-a-real-secret",
       }),
     );

@@ -51,6 +51,14 @@ export function checkSshPrivateKey(p: Problems, raw: RawConfig, host: DropletHos
     );
     return undefined;
   }
+  if (info.pkcs8) {
+    // The deploy connects with ssh2, which reads OpenSSH and PEM (PKCS#1, SEC1) keys only.
+    p.add(
+      "sshPrivateKey",
+      'is a PKCS#8 key ("BEGIN PRIVATE KEY"), which the SSH client cannot use; rewrite it in OpenSSH form (ssh-keygen -p -N "" -f KEYFILE) or make a new key (ssh-keygen -t ed25519 -N "" -f KEYFILE)',
+    );
+    return undefined;
+  }
   if (host && info.publicBlob) {
     const configured = Buffer.from(host.sshPublicKey.split(" ")[1], "base64");
     if (!configured.equals(info.publicBlob)) {

@@ -43,6 +43,8 @@ const PRIVATE_KEY_BLOCK =
 
 export interface PrivateKeyInfo {
   encrypted: boolean;
+  /** PKCS#8 ("BEGIN PRIVATE KEY"): Node reads it, the SSH client (ssh2) cannot. */
+  pkcs8?: boolean;
   /** The public key blob, when it could be worked out. */
   publicBlob?: Buffer;
 }
@@ -69,16 +71,24 @@ function inspectPkcs8(value: string): PrivateKeyInfo {
     const jwk = crypto.createPublicKey(crypto.createPrivateKey(value)).export({ format: "jwk" });
     const b = (s: string | undefined) => Buffer.from(s ?? "", "base64url");
     if (jwk.kty === "OKP" && jwk.crv === "Ed25519")
-      return { encrypted: false, publicBlob: wire(Buffer.from("ssh-ed25519"), b(jwk.x)) };
+      return { encrypted: false, pkcs8: true, publicBlob: wire(Buffer.from("ssh-ed25519"), b(jwk.x)) };
     if (jwk.kty === "RSA")
-      return { encrypted: false, publicBlob: wire(Buffer.from("ssh-rsa"), mpint(b(jwk.e)), mpint(b(jwk.n))) };
+      return {
+        encrypted: false,
+        pkcs8: true,
+        publicBlob: wire(Buffer.from("ssh-rsa"), mpint(b(jwk.e)), mpint(b(jwk.n))),
+      };
     if (jwk.kty === "EC" && jwk.crv === "P-256") {
       const point = Buffer.concat([Buffer.from([4]), b(jwk.x), b(jwk.y)]);
-      return { encrypted: false, publicBlob: wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp256"), point) };
+      return {
+        encrypted: false,
+        pkcs8: true,
+        publicBlob: wire(Buffer.from("ecdsa-sha2-nistp256"), Buffer.from("nistp256"), point),
+      };
     }
-    return { encrypted: false };
+    return { encrypted: false, pkcs8: true };
   } catch {
     // Not a key Node can read: the structure check above is all we can do.
-    return { encrypted: false };
+    return { encrypted: false, pkcs8: true };
   }
 }
