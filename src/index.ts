@@ -10,7 +10,15 @@ export { deployStack, type DeployedStack } from "./stack";
 export { DjangoApp, type DjangoAppArgs, type DatabaseSettings } from "./components/djangoApp";
 export { Droplet, type DropletArgs, hostKeyFromSecret } from "./components/droplet";
 export { ManagedDatabase, type ManagedDatabaseArgs } from "./components/managedDatabase";
-export { loadConfig, validateConfig, formatConfigErrors, type RawConfig } from "./config/config";
+export {
+  appConfig,
+  siteConfig,
+  loadConfig,
+  validateConfig,
+  formatConfigErrors,
+  type RawConfig,
+  type Settings,
+} from "./config/config";
 export type {
   AppConfig,
   DatabaseConfig,

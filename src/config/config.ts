@@ -16,6 +16,7 @@ import type { DeployConfig } from "./types";
 export { RESERVED_ENV_NAMES, isCidr, isListen } from "./formats";
 export { formatConfigErrors, loadConfig, readRawConfig } from "./pulumiConfig";
 export type { RawConfig } from "./secrets";
+export { appConfig, siteConfig, type Settings } from "./sections";
 
 /**
  * Checks raw stack config and applies defaults. Pure apart from looking at
