@@ -14,7 +14,7 @@
 # for a program with files of its own (the site program): DIR (created here,
 # removed with the program), FILE and FILE_CONTENT (written first), TEST (a
 # command that must accept FILE before the program is added); for a singleton
-# job: EXCLUSIVE, the name prefix of the job's programs (others are stopped first).
+# job: EXCLUSIVE, a regex matching the names of the job's programs (others are stopped first).
 set -euo pipefail
 : "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}"
 SOCKET=${SOCKET:-}
@@ -62,7 +62,7 @@ stop_others() {
   [[ -n $EXCLUSIVE ]] || return 0
   local other
   for other in $(supervisorctl avail 2>/dev/null | awk '{print $1}'); do
-    [[ $other =~ ^${EXCLUSIVE}[0-9a-f]{12}-[0-9a-f]{8}$ && $other != "$PROGRAM" ]] || continue
+    [[ $other =~ $EXCLUSIVE && $other != "$PROGRAM" ]] || continue
     echo "stopping $other first: only one may run" >&2
     supervisorctl stop "$other" >&2 || true
     supervisorctl remove "$other" >&2 || true

@@ -3,6 +3,7 @@
 // program has stopped (templates/migrate-after-switch.sh). Replaced with each release.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "../host/hostCommand";
+import { LONG_STEP_TIMEOUT } from "../host/hostFacts";
 import { readTemplate, renderScript } from "../host/render";
 import { SshTarget } from "../host/ssh";
 
@@ -36,7 +37,7 @@ export function migrateAfterSwitch(
         }),
       ),
       triggers: [args.releaseId, args.hostId],
-      timeoutSeconds: 1200,
+      timeoutSeconds: LONG_STEP_TIMEOUT,
     },
     opts,
   );
