@@ -84,3 +84,9 @@ describe("paths on the host", () => {
     expect(s.start).toContain("alias /srv/hc/current/static/;");
   });
 });
+
+it("a script's own input never shadows a host fact", () => {
+  expect(() => renderScript("program-stop.sh", { APP: "hc", PROGRAM: "p", DIR: "", ROOT: "/elsewhere" })).toThrow(
+    "script program-stop.sh: ROOT is given to every script",
+  );
+});

@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { HealthCheck } from "../config/types";
 import {
   GRACEFUL_TIMEOUT,
+  hostPaths,
   programStepTimeout,
-  releaseExec,
   REQUEST_TIMEOUT,
   socketPath,
   WEB_STOP_WAIT,
@@ -57,7 +57,7 @@ export function defineWebProgram(a: WebProgramInputs) {
         PROGRAM: program,
         RELEASE_ID: a.releaseId,
         RELEASE_DIR: a.releaseDir,
-        RELEASE_EXEC: releaseExec(a.app),
+        RELEASE_EXEC: hostPaths(a.app).RELEASE_EXEC,
         SOCKET: socketPath(a.app, program),
         WORKERS: a.workers,
         WSGI: a.wsgi,

@@ -34,7 +34,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
           DB_LOCAL: args.database ? 1 : 0,
           DB_NAME: dbName,
           DB_USER: dbUser,
-          RELEASE_EXEC: readTemplate("release-exec.sh"),
+          RELEASE_EXEC_SCRIPT: readTemplate("release-exec.sh"),
         }),
       );
     const run = new HostCommand(

@@ -14,8 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../config/types";
 import { HostCommand } from "../host/hostCommand";
 import {
-  liveReleaseSocket,
-  currentRelease,
+  hostPaths,
   programStepTimeout,
   PROXY_READ_TIMEOUT,
   SITE_SHUTDOWN_TIMEOUT,
@@ -66,8 +65,8 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
     renderTemplate("nginx-site.conf", {
       APP: a.app,
       PROGRAM: program,
-      LIVE_RELEASE_SOCKET: liveReleaseSocket(a.app),
-      CURRENT_RELEASE: currentRelease(a.app),
+      LIVE_RELEASE_SOCKET: hostPaths(a.app).LIVE_RELEASE_SOCKET,
+      CURRENT_RELEASE: hostPaths(a.app).CURRENT_RELEASE,
       PROXY_READ_TIMEOUT,
       DIR: dir(program),
       SHUTDOWN_TIMEOUT: SITE_SHUTDOWN_TIMEOUT,

@@ -4,7 +4,7 @@
 // one first, so two never run at once.
 import * as pulumi from "@pulumi/pulumi";
 import { Job } from "../config/types";
-import { JOB_START_TIMEOUT, JOB_STOP_WAIT, programPattern, programStepTimeout, releaseExec } from "../host/hostFacts";
+import { JOB_START_TIMEOUT, JOB_STOP_WAIT, programPattern, programStepTimeout, hostPaths } from "../host/hostFacts";
 import { renderTemplate } from "../host/render";
 import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
@@ -32,13 +32,13 @@ export function defineJobProgram(a: { app: string; job: Job; releaseId: string; 
         PROGRAM: program,
         RELEASE_ID: a.releaseId,
         RELEASE_DIR: a.releaseDir,
-        RELEASE_EXEC: releaseExec(a.app),
+        RELEASE_EXEC: hostPaths(a.app).RELEASE_EXEC,
         COMMAND: a.job.command,
         STOP_WAIT: JOB_STOP_WAIT,
         LOG: log,
       }),
     startTimeout: JOB_START_TIMEOUT,
-    startVars: () => ({ EXCLUSIVE: a.job.singleton ? programPattern(a.app, a.job.name, true) : "" }),
+    startVars: () => ({ EXCLUSIVE: a.job.singleton ? programPattern(a.app, a.job.name) : "" }),
   });
 }
 

@@ -8,17 +8,13 @@
 /** The host lock's directory (templates/prelude.sh): only root may enter it. */
 export const LOCK_DIR = "/run/djangozd";
 
-export function appRoot(app: string): string {
-  return `/srv/${app}`;
-}
-
 /**
- * The app's directories. Every host script gets them (renderScript), under
- * these shell names; bootstrap.sh creates them.
+ * The app's places on the host. Every host script gets them (renderScript),
+ * under these shell names; bootstrap.sh creates the directories.
  */
-export function hostDirs(app: string) {
-  const root = appRoot(app);
-  return {
+export function hostPaths(app: string) {
+  const root = `/srv/${app}`;
+  const dirs = {
     ROOT: root,
     /** One directory per release, never changed once complete. */
     RELEASES_DIR: `${root}/releases`,
@@ -40,53 +36,47 @@ export function hostDirs(app: string) {
     LOG_DIR: `/var/log/${app}`,
     LOCK_DIR,
   };
+  return {
+    ...dirs,
+    /** A link to the live release, for its static files and for people. */
+    CURRENT_RELEASE: `${root}/current`,
+    /** The site programs' upstream: a link to the live release's socket, renamed on every switch. */
+    LIVE_RELEASE_SOCKET: `${dirs.RUN_DIR}/current.sock`,
+    /** Runs a command inside a release (templates/release-exec.sh). */
+    RELEASE_EXEC: `${dirs.BIN_DIR}/release-exec`,
+  };
 }
 
 export function releaseDir(app: string, releaseId: string): string {
-  return `${hostDirs(app).RELEASES_DIR}/${releaseId}`;
+  return `${hostPaths(app).RELEASES_DIR}/${releaseId}`;
 }
 
 export function venvDir(app: string, venvId: string): string {
-  return `${hostDirs(app).VENVS_DIR}/${venvId}`;
+  return `${hostPaths(app).VENVS_DIR}/${venvId}`;
 }
 
 /** Where the SSH user uploads a release's source. */
 export function uploadPath(app: string, releaseId: string): string {
-  return `${hostDirs(app).UPLOADS_DIR}/${releaseId}.tar.gz`;
-}
-
-/** Runs a command inside a release (templates/release-exec.sh, installed by bootstrap.sh). */
-export function releaseExec(app: string): string {
-  return `${hostDirs(app).BIN_DIR}/release-exec`;
-}
-
-/** The site programs' upstream: a link to the live release's socket, renamed on every switch. */
-export function liveReleaseSocket(app: string): string {
-  return `${hostDirs(app).RUN_DIR}/current.sock`;
-}
-
-/** A link to the live release, for its static files and for people. */
-export function currentRelease(app: string): string {
-  return `${appRoot(app)}/current`;
+  return `${hostPaths(app).UPLOADS_DIR}/${releaseId}.tar.gz`;
 }
 
 /** Where the site program keeps its nginx config, pid, sockets and temporary files (root only). */
 export function siteProgramDir(app: string, program: string): string {
-  return `${hostDirs(app).SITE_DIR}/${program}`;
+  return `${hostPaths(app).SITE_DIR}/${program}`;
 }
 
 /** The front door's upstream: a link to the live site program's socket. */
 export function siteLink(app: string): string {
-  return `${hostDirs(app).SITE_DIR}/live.sock`;
+  return `${hostPaths(app).SITE_DIR}/live.sock`;
 }
 
 /** The web program's own socket: unique per program, because gunicorn deletes whatever is at its path. */
 export function socketPath(app: string, program: string): string {
-  return `${hostDirs(app).RUN_DIR}/${program.slice(app.length + 1)}.sock`;
+  return `${hostPaths(app).RUN_DIR}/${program.slice(app.length + 1)}.sock`;
 }
 
 export function programLog(app: string, program: string): string {
-  return `${hostDirs(app).LOG_DIR}/${program}.log`;
+  return `${hostPaths(app).LOG_DIR}/${program}.log`;
 }
 
 // ---------------------------------------------------------------- names
@@ -106,9 +96,14 @@ export function programName(app: string, role: string, releaseId: string | undef
 const RELEASE_ID_PATTERN = "[0-9a-f]{12}";
 const VARIANT_PATTERN = "[0-9a-f]{8}";
 
-/** A bash regex matching every program of one role of the app, of any release and variant. */
-export function programPattern(app: string, role: string, withRelease: boolean): string {
-  return `^${app}-${role}-${withRelease ? `${RELEASE_ID_PATTERN}-` : ""}${VARIANT_PATTERN}$`;
+/** A bash regex matching every program of one role of the app (a job's), of any release and variant. */
+export function programPattern(app: string, role: string): string {
+  return `^${app}-${role}-${RELEASE_ID_PATTERN}-${VARIANT_PATTERN}$`;
+}
+
+/** A bash regex matching every program of the app that runs a release: web and jobs, not the site's nginx. */
+export function releaseProgramPattern(app: string): string {
+  return programPattern(app, "[a-z0-9-]+");
 }
 
 // ---------------------------------------------------------------- time (seconds)
