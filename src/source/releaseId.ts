@@ -20,7 +20,7 @@ function short(...parts: string[]): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-/** 8 hex digits naming one definition of a program (see paths.programName). */
+/** 8 hex digits naming one definition of a program (see hostFacts.programName). */
 export function programVariant(definition: string): string {
   return short("program", definition).slice(0, 8);
 }
