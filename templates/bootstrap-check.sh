@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Check that the host's services run (pulumi refresh)
-# Inputs: APP, DB_LOCAL (1 or 0).
+# Inputs: APP, DB_LOCAL (1 or 0), ROOT, RELEASE_EXEC.
 set -euo pipefail
-: "${DB_LOCAL:?}"
+: "${DB_LOCAL:?}" "${ROOT:?}" "${RELEASE_EXEC:?}"
 
 running() { # NAME PIDFILE
   local pid
@@ -12,4 +12,4 @@ running() { # NAME PIDFILE
 running nginx /run/nginx.pid
 running supervisor /run/supervisord.pid
 if [[ $DB_LOCAL == 1 ]]; then pg_isready -q || { echo "PostgreSQL is not running"; exit 1; }; fi
-[[ -x /srv/$APP/bin/release-exec ]] || { echo "/srv/$APP is not set up"; exit 1; }
+[[ -x $RELEASE_EXEC ]] || { echo "$ROOT is not set up"; exit 1; }

@@ -4,10 +4,13 @@
 # Runs as root on a fresh Ubuntu 24.04 or Debian 12 host, with or without
 # systemd, and again after any change of its inputs: every step is idempotent.
 # Inputs: APP, DEPLOY_USER (the SSH login user), DB_LOCAL (1 or 0), DB_NAME,
-# DB_USER, RELEASE_EXEC.
+# DB_USER, RELEASE_EXEC_SCRIPT (templates/release-exec.sh); the app's places
+# (ROOT and the directories in it, LOG_DIR, RELEASE_EXEC).
 # stdin: the database role's password (one line).
 set -euo pipefail
-: "${DEPLOY_USER:?}" "${DB_LOCAL:?}" "${DB_NAME?}" "${DB_USER?}" "${RELEASE_EXEC:?}"
+: "${DEPLOY_USER:?}" "${DB_LOCAL:?}" "${DB_NAME?}" "${DB_USER?}" "${RELEASE_EXEC_SCRIPT:?}"
+: "${ROOT:?}" "${RELEASES_DIR:?}" "${VENVS_DIR:?}" "${BIN_DIR:?}" "${CACHE_DIR:?}" "${RUN_DIR:?}" "${UPLOADS_DIR:?}"
+: "${LOG_DIR:?}" "${RELEASE_EXEC:?}"
 
 packages=(nginx supervisor python3-venv python3-dev build-essential libpq-dev curl ca-certificates git)
 if [[ $DB_LOCAL == 1 ]]; then packages+=(postgresql); fi
@@ -47,12 +50,12 @@ install_packages() {
 # another service's), which would hand that account the app's files and the app its rights.
 app_user() {
   if ! id -u "$APP" >/dev/null 2>&1; then
-    useradd --system --user-group --home-dir "/srv/$APP" --no-create-home --shell /usr/sbin/nologin "$APP"
+    useradd --system --user-group --home-dir "$ROOT" --no-create-home --shell /usr/sbin/nologin "$APP"
     return
   fi
   local entry
   entry=$(getent passwd "$APP")
-  if [[ $(cut -d: -f6,7 <<<"$entry") != "/srv/$APP:/usr/sbin/nologin" || $(id -u "$APP") == 0 ]]; then
+  if [[ $(cut -d: -f6,7 <<<"$entry") != "$ROOT:/usr/sbin/nologin" || $(id -u "$APP") == 0 ]]; then
     echo "app.name \"$APP\": this host already has a user $APP that this deploy did not create ($entry); choose another app.name" >&2
     exit 1
   fi
@@ -60,15 +63,13 @@ app_user() {
 
 prepare_layout() {
   app_user
-  install -d -m 755 "/srv/$APP" "/srv/$APP/releases" "/srv/$APP/venvs" "/srv/$APP/bin" "/srv/$APP/cache"
-  install -d -m 755 -o "$APP" -g "$APP" "/srv/$APP/run"
+  install -d -m 755 "$ROOT" "$RELEASES_DIR" "$VENVS_DIR" "$BIN_DIR" "$CACHE_DIR"
+  install -d -m 755 -o "$APP" -g "$APP" "$RUN_DIR"
   # Release sources arrive here over SFTP as the login user, root or not.
-  install -d -m 700 -o "$DEPLOY_USER" "/srv/$APP/uploads"
+  install -d -m 700 -o "$DEPLOY_USER" "$UPLOADS_DIR"
   # Program logs may hold what the app prints (tokens in URLs, tracebacks): root and the app only.
-  install -d -m 750 -g "$APP" "/var/log/$APP"
-  printf '%s\n' "$RELEASE_EXEC" >"/srv/$APP/bin/release-exec.new"
-  chmod 755 "/srv/$APP/bin/release-exec.new"
-  mv -f "/srv/$APP/bin/release-exec.new" "/srv/$APP/bin/release-exec"
+  install -d -m 750 -g "$APP" "$LOG_DIR"
+  install_file "$RELEASE_EXEC_SCRIPT" "$RELEASE_EXEC" 755
 }
 
 setup_postgres() {

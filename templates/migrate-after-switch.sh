@@ -6,29 +6,17 @@
 # first (gracefully: requests in flight finish), so no code that needs the old
 # schema runs when it changes; then migrate applies the rest. Nothing pending:
 # nothing stopped, nothing changed.
-# Inputs: APP, RELEASE_DIR, LIVE (the new release's web and job programs),
+# Inputs: APP, RELEASE_EXEC, RELEASE_DIR, LIVE (the new release's web and job programs),
+# OLDER (a regex matching the names of the app's web and job programs, of any release),
 # MIGRATE_PY (templates/migrate.py), AFTER_SWITCH.
 set -euo pipefail
-: "${RELEASE_DIR:?}" "${LIVE:?}" "${MIGRATE_PY:?}" "${AFTER_SWITCH?}"
+: "${RELEASE_EXEC:?}" "${RELEASE_DIR:?}" "${LIVE:?}" "${OLDER:?}" "${MIGRATE_PY:?}" "${AFTER_SWITCH?}"
 
 log() { echo "migrate after the switch: $*" >&2; }
 
 in_release() { # migrate.py PHASE, as the app user in the new release
-  runuser -u "$APP" -- env AFTER_SWITCH="$AFTER_SWITCH" "/srv/$APP/bin/release-exec" "$RELEASE_DIR" \
-    python "/srv/$APP/bin/migrate.py" "$1" </dev/null
-}
-
-# Every program of the app is <app>-<web|job>-<release>-<digest>, but for the site's own nginx
-# (<app>-site-<digest>), which never touches the database. App names have no "-".
-stop_older_programs() {
-  local conf program
-  for conf in "/etc/supervisor/conf.d/$APP"-*.conf; do
-    [[ -e $conf ]] || continue
-    program=$(basename "$conf" .conf)
-    [[ $program =~ ^$APP-site-[0-9a-f]{8}$ || " $LIVE " == *" $program "* ]] && continue
-    log "stopping $program"
-    remove_program "$program"
-  done
+  runuser -u "$APP" -- env AFTER_SWITCH="$AFTER_SWITCH" "$RELEASE_EXEC" "$RELEASE_DIR" \
+    python "$MIGRATE_PY_FILE" "$1" </dev/null
 }
 
 main() {
@@ -41,7 +29,8 @@ main() {
     log "nothing pending"
     return
   fi
-  stop_older_programs
+  # The site's own nginx never touches the database: it keeps running.
+  remove_programs_matching "$OLDER" "$LIVE" "older than the release that migrates"
   in_release after >&2 || { log "manage.py migrate failed; the new release keeps serving"; exit 1; }
 }
 

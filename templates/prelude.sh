@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Shared by every host script: rendered after the script's inputs, before its body.
-# Inputs: APP (the app's short name), STEP (the script's title).
-: "${APP:?}" "${STEP:?}"
+# Inputs: APP (the app's short name), STEP (the script's title), LOCK_DIR, BIN_DIR (every
+# script gets the app's places: src/host/hostFacts.ts); LOCK_WAIT (seconds, set by the provider).
+: "${APP:?}" "${STEP:?}" "${LOCK_DIR:?}" "${BIN_DIR:?}"
 
 # One state-changing step per app on this host at a time: steps that Pulumi
 # runs in parallel, a second stack or machine deploying the same app, and a
@@ -9,14 +10,14 @@
 # The lock is held until the script exits; daemons started meanwhile must not
 # inherit it (see start_service).
 # In a directory only root may enter: nobody else can hold or replace it.
-LOCK_FILE=/run/djangozd/$APP.lock
+LOCK_FILE=$LOCK_DIR/$APP.lock
 take_host_lock() {
-  install -d -m 700 /run/djangozd
+  install -d -m 700 "$LOCK_DIR"
   exec 8<>"$LOCK_FILE"
   if ! flock -n 8; then
     echo "waiting for the host lock of $APP, held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
-    if ! flock -w "${LOCK_WAIT:-600}" 8; then
-      echo "gave up after ${LOCK_WAIT:-600}s waiting for the host lock of $APP ($LOCK_FILE), held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
+    if ! flock -w "${LOCK_WAIT:?}" 8; then
+      echo "gave up after ${LOCK_WAIT}s waiting for the host lock of $APP ($LOCK_FILE), held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
       exit 75
     fi
   fi
@@ -45,10 +46,23 @@ restart_service() { # NAME
 }
 
 # templates/migrate.py, for the scripts that migrate (input MIGRATE_PY): root's, readable by the app.
+MIGRATE_PY_FILE=$BIN_DIR/migrate.py
 install_migrate_py() {
-  printf '%s\n' "${MIGRATE_PY:?}" >"/srv/$APP/bin/migrate.py.new"
-  chmod 644 "/srv/$APP/bin/migrate.py.new"
-  mv -f "/srv/$APP/bin/migrate.py.new" "/srv/$APP/bin/migrate.py"
+  install_file "${MIGRATE_PY:?}" "$MIGRATE_PY_FILE" 644
+}
+
+# Points LINK at TARGET by renaming a new link over it: whoever resolves LINK sees the old
+# target or the new one, never none.
+replace_link() { # TARGET LINK
+  ln -sfn "$1" "$2.new"
+  mv -T "$2.new" "$2"
+}
+
+# Writes CONTENT to FILE beside it, then renames it into place: a reader never sees half of it.
+install_file() { # CONTENT FILE [MODE]
+  printf '%s\n' "$1" >"$2.new"
+  [[ -z ${3:-} ]] || chmod "$3" "$2.new"
+  mv -f "$2.new" "$2"
 }
 
 # Stop a supervisor program gracefully and remove it, with its files. supervisor sends TERM to
@@ -72,4 +86,25 @@ remove_program() { # PROGRAM [DIR]
   fi
   rm -f "/etc/supervisor/conf.d/$1.conf" "/etc/supervisor/conf.d/.$1.healthy"
   [[ -z ${2:-} ]] || rm -rf "$2"
+}
+
+# The app's programs: those supervisord knows, and those with only a config file (a step killed
+# before `supervisorctl update` left it; supervisord would start it at its next start).
+app_programs() {
+  local conf
+  supervisorctl avail 2>/dev/null | awk -v app="$APP" 'index($1, app "-") == 1 {print $1}'
+  for conf in "/etc/supervisor/conf.d/$APP"-*.conf; do
+    if [[ -e $conf ]]; then basename "$conf" .conf; fi
+  done
+}
+
+# Removes (see remove_program) every program of the app whose name matches PATTERN, a bash
+# regex (hostFacts.ts makes them), but those named in KEEP; WHY goes to the log.
+remove_programs_matching() { # PATTERN KEEP WHY
+  local program
+  for program in $(app_programs | sort -u); do
+    [[ $program =~ $1 && " $2 " != *" $program "* ]] || continue
+    echo "stopping $program: $3" >&2
+    remove_program "$program"
+  done
 }

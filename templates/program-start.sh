@@ -14,7 +14,7 @@
 # for a program with files of its own (the site program): DIR (created here,
 # removed with the program), FILE and FILE_CONTENT (written first), TEST (a
 # command that must accept FILE before the program is added); for a singleton
-# job: EXCLUSIVE, the name prefix of the job's programs (others are stopped first).
+# job: EXCLUSIVE, a regex matching the names of the job's programs (others are stopped first).
 set -euo pipefail
 : "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}"
 SOCKET=${SOCKET:-}
@@ -48,33 +48,22 @@ healthy() {
   if [[ -n $SOCKET ]]; then check_web; else check_worker; fi
 }
 
-remove_program() {
+# A program that never got healthy goes again, quietly (give_up says why).
+discard_unhealthy() {
   [[ ! -e $healthy_mark ]] || return 0
-  supervisorctl stop "$PROGRAM" >/dev/null 2>&1 || true
-  supervisorctl remove "$PROGRAM" >/dev/null 2>&1 || true
-  rm -f "$conf_file"
-  [[ -z $DIR ]] || rm -rf "$DIR"
+  remove_program "$PROGRAM" "$DIR" >/dev/null 2>&1 || true
 }
 
 # A singleton job never runs twice: any other program of the job (one a
 # killed deploy left behind included) stops before this one starts.
 stop_others() {
-  [[ -n $EXCLUSIVE ]] || return 0
-  local other
-  for other in $(supervisorctl avail 2>/dev/null | awk '{print $1}'); do
-    [[ $other =~ ^${EXCLUSIVE}[0-9a-f]{12}-[0-9a-f]{8}$ && $other != "$PROGRAM" ]] || continue
-    echo "stopping $other first: only one may run" >&2
-    supervisorctl stop "$other" >&2 || true
-    supervisorctl remove "$other" >&2 || true
-    rm -f "/etc/supervisor/conf.d/$other.conf" "/etc/supervisor/conf.d/.$other.healthy"
-  done
+  [[ -z $EXCLUSIVE ]] || remove_programs_matching "$EXCLUSIVE" "$PROGRAM" "only one may run"
 }
 
 write_files() {
   [[ -n $DIR ]] || return 0
   install -d -m 755 "$DIR"
-  printf '%s\n' "$FILE_CONTENT" >"$FILE.new"
-  mv -f "$FILE.new" "$FILE"
+  install_file "$FILE_CONTENT" "$FILE"
   local out
   if ! out=$(bash -c "$TEST" 2>&1); then
     echo "$out" >&2
@@ -87,7 +76,7 @@ write_files() {
 # by a signal) leaves no config that supervisor would start at its next start.
 on_exit() {
   rm -f "$body"
-  remove_program
+  discard_unhealthy
 }
 
 give_up() {
@@ -101,7 +90,7 @@ give_up() {
     echo "--- last lines of $LOG:"
     tail -n 25 "$LOG" 2>/dev/null || echo "(no log)"
   } >&2
-  remove_program
+  discard_unhealthy
   exit 1
 }
 
@@ -111,8 +100,7 @@ main() {
   trap 'exit 143' TERM HUP INT
   stop_others
   write_files
-  printf '%s\n' "$CONF" >"$conf_file.new"
-  mv -f "$conf_file.new" "$conf_file"
+  install_file "$CONF" "$conf_file"
   supervisorctl update "$PROGRAM" >&2
   # Present but stopped (a repair): start it.
   if [[ $(supervisorctl status "$PROGRAM" 2>&1 || true) == *@(STOPPED|EXITED|FATAL|BACKOFF)* ]]; then

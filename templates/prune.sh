@@ -6,14 +6,12 @@
 # A kept release that nothing uses (but the newest) loses its settings (.env: secrets, perhaps rotated
 # since); a return to it writes them again. Then removes the logs of removed releases and
 # the venvs no release links to.
-# Inputs: APP, KEEP.
+# Inputs: APP, KEEP; the app's places RELEASES_DIR, VENVS_DIR, UPLOADS_DIR, LOG_DIR, CURRENT_RELEASE.
 set -euo pipefail
-: "${KEEP:?}"
-
-root=/srv/$APP
+: "${KEEP:?}" "${RELEASES_DIR:?}" "${VENVS_DIR:?}" "${UPLOADS_DIR:?}" "${LOG_DIR:?}" "${CURRENT_RELEASE:?}"
 
 in_use() { # RELEASE_DIR
-  [[ $(readlink -f "$root/current" 2>/dev/null) == "$1" ]] && return 0
+  [[ $(readlink -f "$CURRENT_RELEASE" 2>/dev/null) == "$1" ]] && return 0
   grep -qsF "$1" /etc/supervisor/conf.d/"$APP"-*.conf
 }
 
@@ -32,27 +30,27 @@ main() {
       # Not the newest: that one may be the release Pulumi's state holds, its program yet to start.
       rm -f "$dir/.env"
     fi
-  done < <(ls -1t "$root"/releases/*/.complete 2>/dev/null)
+  done < <(ls -1t "$RELEASES_DIR"/*/.complete 2>/dev/null)
   # What a killed build left half-made.
-  rm -rf "$root"/releases/*.partial "$root"/venvs/*.partial
+  rm -rf "$RELEASES_DIR"/*.partial "$VENVS_DIR"/*.partial
   # Uploads that no release build consumed (a deploy that failed before it).
-  find "$root/uploads" -type f -mmin +60 -delete 2>/dev/null || true
+  find "$UPLOADS_DIR" -type f -mmin +60 -delete 2>/dev/null || true
   # Logs of programs that are gone and whose release is gone:
   # /var/log/APP/APP-ROLE-RELEASE-VARIANT.log* (the site program's: APP-site-VARIANT.log*)
   local log program id
-  for log in /var/log/"$APP"/"$APP"-*.log*; do
+  for log in "$LOG_DIR/$APP"-*.log*; do
     [[ -e $log ]] || continue
     program=${log##*/}
     program=${program%%.log*}
     [[ ! -e /etc/supervisor/conf.d/$program.conf ]] || continue
     id=${program%-*}
     id=${id##*-}
-    [[ -d $root/releases/$id ]] || rm -f "$log"
+    [[ -d $RELEASES_DIR/$id ]] || rm -f "$log"
   done
-  for venv in "$root"/venvs/*/; do
+  for venv in "$VENVS_DIR"/*/; do
     venv=${venv%/}
     [[ -d $venv ]] || continue
-    if ! find "$root/releases" -mindepth 2 -maxdepth 2 -name venv -lname "$venv" | grep -q .; then
+    if ! find "$RELEASES_DIR" -mindepth 2 -maxdepth 2 -name venv -lname "$venv" | grep -q .; then
       echo "removing venv $(basename "$venv")" >&2
       rm -rf "$venv" "$venv.log"
     fi

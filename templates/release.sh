@@ -8,11 +8,13 @@
 # rewrites its settings and runs the management commands again.
 # Inputs: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON, ARCHIVE (uploaded
 # tarball), MANAGE (one manage.py command per line), MIGRATE_PY (templates/migrate.py),
-# LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD.
+# LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD;
+# the app's places CACHE_DIR, TOOLS_DIR, LIVE_RELEASE_SOCKET, RELEASE_EXEC.
 # stdin: the release's settings as an env file (holds secrets).
 set -euo pipefail
 : "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
 : "${MIGRATE_PY:?}" "${LINTER:?}" "${AFTER_SWITCH?}" "${ALLOW_UNSAFE?}" "${WAYS_FORWARD:?}"
+: "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
 
 log() { echo "release $RELEASE_ID: $*" >&2; }
 
@@ -42,7 +44,7 @@ build_venv() {
   "$PYTHON" -m venv "$partial" </dev/null
   # Quiet, without a progress bar (long output lines hurt the SSH channel),
   # and without stdin: it holds the settings, and pip must never prompt.
-  "$partial/bin/pip" install -q --no-input --progress-bar off --cache-dir "/srv/$APP/cache/pip" \
+  "$partial/bin/pip" install -q --no-input --progress-bar off --cache-dir "$CACHE_DIR/pip" \
     -r "$RELEASE_DIR/requirements.txt" </dev/null >"$VENV_DIR.log" 2>&1 || {
     tail -n 30 "$VENV_DIR.log" >&2
     log "pip install failed"
@@ -69,13 +71,13 @@ write_settings() {
 install_linter() {
   local digest
   digest=$(printf '%s\n%s\n' "$PYTHON" "$LINTER" | sha256sum | cut -c1-12)
-  LINTER_DIR=/srv/$APP/tools/migration-linter-$digest
+  LINTER_DIR=$TOOLS_DIR/migration-linter-$digest
   [[ -f $LINTER_DIR/.complete ]] && return
   rm -rf "$LINTER_DIR.partial"
   install -d -m 755 "$LINTER_DIR.partial"
   printf '%s\n' "$LINTER" >"$LINTER_DIR.partial/requirements.txt"
   "$VENV_DIR/bin/pip" install -q --no-input --progress-bar off --no-deps --require-hashes \
-    --cache-dir "/srv/$APP/cache/pip" --target "$LINTER_DIR.partial" -r "$LINTER_DIR.partial/requirements.txt" </dev/null >&2 ||
+    --cache-dir "$CACHE_DIR/pip" --target "$LINTER_DIR.partial" -r "$LINTER_DIR.partial/requirements.txt" </dev/null >&2 ||
     { log "could not install the migration checker (django-migration-linter)"; exit 1; }
   touch "$LINTER_DIR.partial/.complete"
   rm -rf "$LINTER_DIR"
@@ -87,12 +89,12 @@ migrate_before_switch() {
   local serving=0
   install_linter
   install_migrate_py
-  [[ -S /srv/$APP/run/current.sock ]] && serving=1
+  [[ -S $LIVE_RELEASE_SOCKET ]] && serving=1
   log "manage.py migrate (before the switch)"
   local rc=0
   runuser -u "$APP" -- env AFTER_SWITCH="$AFTER_SWITCH" ALLOW_UNSAFE="$ALLOW_UNSAFE" WAYS_FORWARD="$WAYS_FORWARD" \
     LINTER_PATH="$LINTER_DIR" SERVING=$serving \
-    "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python "/srv/$APP/bin/migrate.py" before </dev/null >&2 || rc=$?
+    "$RELEASE_EXEC" "$RELEASE_DIR" python "$MIGRATE_PY_FILE" before </dev/null >&2 || rc=$?
   case $rc in
     0) ;;
     3) log "refused before migrating"; exit 3 ;;
@@ -112,7 +114,7 @@ run_manage() {
     # Word splitting of $cmd is wanted: it is one command line from config.
     # stdin is the rest of the list: a command that reads it must get nothing.
     # shellcheck disable=SC2086
-    runuser -u "$APP" -- "/srv/$APP/bin/release-exec" "$RELEASE_DIR" python manage.py $cmd </dev/null >&2 ||
+    runuser -u "$APP" -- "$RELEASE_EXEC" "$RELEASE_DIR" python manage.py $cmd </dev/null >&2 ||
       { log "manage.py $cmd failed"; exit 1; }
   done <<<"$MANAGE"
 }

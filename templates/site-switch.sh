@@ -10,6 +10,5 @@ set -euo pipefail
 
 take_host_lock
 [[ -S $SOCKET ]] || { echo "socket $SOCKET does not exist: is the site program running?" >&2; exit 1; }
-ln -sfn "$SOCKET" "$LINK.new"
-mv -T "$LINK.new" "$LINK"
+replace_link "$SOCKET" "$LINK"
 echo "the front door now goes to $(basename "$(dirname "$SOCKET")")" >&2

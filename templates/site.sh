@@ -23,8 +23,7 @@ main() {
     return
   fi
   [[ -f $site_file ]] && cp -p "$site_file" "$site_file.previous"
-  printf '%s\n' "$SITE" >"$site_file.new"
-  mv -f "$site_file.new" "$site_file"
+  install_file "$SITE" "$site_file"
   ln -sfn "$site_file" "$enabled"
   if ! out=$(nginx -t 2>&1); then
     if [[ -f $site_file.previous ]]; then mv -f "$site_file.previous" "$site_file"; else rm -f "$site_file" "$enabled"; fi

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Check that traffic still goes to the deployed release (pulumi refresh)
-# Inputs: APP, SOCKET, RELEASE_DIR.
+# Inputs: APP, SOCKET, RELEASE_DIR; the app's places LIVE_RELEASE_SOCKET, CURRENT_RELEASE.
 set -euo pipefail
-: "${SOCKET:?}" "${RELEASE_DIR:?}"
+: "${SOCKET:?}" "${RELEASE_DIR:?}" "${LIVE_RELEASE_SOCKET:?}" "${CURRENT_RELEASE:?}"
 
-root=/srv/$APP
-[[ $(readlink "$root/run/current.sock") == "$SOCKET" ]] || { echo "$root/run/current.sock does not point at $SOCKET"; exit 1; }
-[[ $(readlink "$root/current") == "$RELEASE_DIR" ]] || { echo "$root/current does not point at $RELEASE_DIR"; exit 1; }
+[[ $(readlink "$LIVE_RELEASE_SOCKET") == "$SOCKET" ]] || { echo "$LIVE_RELEASE_SOCKET does not point at $SOCKET"; exit 1; }
+[[ $(readlink "$CURRENT_RELEASE") == "$RELEASE_DIR" ]] || { echo "$CURRENT_RELEASE does not point at $RELEASE_DIR"; exit 1; }

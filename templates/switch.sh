@@ -5,15 +5,12 @@
 # upstream connection, so renaming a new link over it moves the next request
 # to the new release: no nginx reload, so no keep-alive client is reset.
 # `current` points at the release for static files and for people.
-# Inputs: APP, SOCKET, RELEASE_DIR.
+# Inputs: APP, SOCKET, RELEASE_DIR; the app's places LIVE_RELEASE_SOCKET, CURRENT_RELEASE.
 set -euo pipefail
-: "${SOCKET:?}" "${RELEASE_DIR:?}"
+: "${SOCKET:?}" "${RELEASE_DIR:?}" "${LIVE_RELEASE_SOCKET:?}" "${CURRENT_RELEASE:?}"
 
-root=/srv/$APP
 take_host_lock
 [[ -S $SOCKET ]] || { echo "socket $SOCKET does not exist: is the release's gunicorn running?" >&2; exit 1; }
-ln -sfn "$SOCKET" "$root/run/current.sock.new"
-mv -T "$root/run/current.sock.new" "$root/run/current.sock"
-ln -sfn "$RELEASE_DIR" "$root/current.new"
-mv -T "$root/current.new" "$root/current"
+replace_link "$SOCKET" "$LIVE_RELEASE_SOCKET"
+replace_link "$RELEASE_DIR" "$CURRENT_RELEASE"
 echo "traffic now goes to $(basename "$RELEASE_DIR")" >&2

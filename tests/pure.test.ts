@@ -49,7 +49,7 @@ describe("envFile", () => {
 
 describe("templates", () => {
   it("fills every placeholder and refuses missing or unused values", () => {
-    const vars = { APP: "hc", SITE_LINK: "/srv/hc/site/live.sock", LISTEN: "80" };
+    const vars = { APP: "hc", SITE_LINK: "/srv/hc/site/live.sock", LISTEN: "80", PROXY_READ_TIMEOUT: 130 };
     expect(renderTemplate("nginx-front.conf", vars)).not.toMatch(/\{\{/);
     const { LISTEN: _omit, ...missing } = vars;
     expect(() => renderTemplate("nginx-front.conf", missing)).toThrow(

@@ -7,14 +7,17 @@
 // (gracefully) only after traffic has moved.
 import * as pulumi from "@pulumi/pulumi";
 import { HealthCheck } from "../config/types";
-import { appRoot, socketPath } from "../host/paths";
+import {
+  GRACEFUL_TIMEOUT,
+  hostPaths,
+  programStepTimeout,
+  REQUEST_TIMEOUT,
+  socketPath,
+  WEB_STOP_WAIT,
+} from "../host/hostFacts";
 import { renderTemplate } from "../host/render";
 import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
-
-// gunicorn finishes requests in flight for this long after TERM; supervisor
-// must wait longer before it kills.
-const GRACEFUL_TIMEOUT = 30;
 
 export interface GunicornServiceArgs {
   connection: pulumi.Input<SshTarget>;
@@ -54,12 +57,13 @@ export function defineWebProgram(a: WebProgramInputs) {
         PROGRAM: program,
         RELEASE_ID: a.releaseId,
         RELEASE_DIR: a.releaseDir,
-        ROOT: appRoot(a.app),
+        RELEASE_EXEC: hostPaths(a.app).RELEASE_EXEC,
         SOCKET: socketPath(a.app, program),
         WORKERS: a.workers,
         WSGI: a.wsgi,
+        REQUEST_TIMEOUT,
         GRACEFUL_TIMEOUT,
-        STOP_WAIT: GRACEFUL_TIMEOUT + 10,
+        STOP_WAIT: WEB_STOP_WAIT,
         LOG: log,
       }),
     startTimeout: hc.timeoutSeconds,
@@ -87,7 +91,11 @@ export class GunicornService extends pulumi.ComponentResource {
       .apply(([releaseId, releaseDir, hostId]) => defineWebProgram({ ...args, releaseId, releaseDir, hostId }));
     const web = supervisorProgram(
       `${name}-program`,
-      { connection: args.connection, program: defined, timeoutSeconds: args.healthCheck.timeoutSeconds + 120 },
+      {
+        connection: args.connection,
+        program: defined,
+        timeoutSeconds: programStepTimeout(args.healthCheck.timeoutSeconds, WEB_STOP_WAIT),
+      },
       { parent: this },
     );
     this.program = web.program;

@@ -3,6 +3,7 @@
 // database and role, the app user and the directory layout for releases.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "../host/hostCommand";
+import { LONG_STEP_TIMEOUT } from "../host/hostFacts";
 import { readTemplate, renderScript } from "../host/render";
 import { SshTarget } from "../host/ssh";
 
@@ -33,7 +34,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
           DB_LOCAL: args.database ? 1 : 0,
           DB_NAME: dbName,
           DB_USER: dbUser,
-          RELEASE_EXEC: readTemplate("release-exec.sh"),
+          RELEASE_EXEC_SCRIPT: readTemplate("release-exec.sh"),
         }),
       );
     const run = new HostCommand(
@@ -47,7 +48,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
         check: renderScript("bootstrap-check.sh", { APP: args.app, DB_LOCAL: args.database ? 1 : 0 }),
         stdin: args.database ? pulumi.secret(pulumi.interpolate`${args.database.password}\n`) : "",
         triggers: [args.hostId],
-        timeoutSeconds: 1200,
+        timeoutSeconds: LONG_STEP_TIMEOUT,
       },
       { parent: this },
     );

@@ -3,6 +3,7 @@
 // program has stopped (templates/migrate-after-switch.sh). Replaced with each release.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "../host/hostCommand";
+import { LONG_STEP_TIMEOUT, releaseProgramPattern } from "../host/hostFacts";
 import { readTemplate, renderScript } from "../host/render";
 import { SshTarget } from "../host/ssh";
 
@@ -31,12 +32,13 @@ export function migrateAfterSwitch(
           APP: args.app,
           RELEASE_DIR: dir,
           LIVE: live.join(" "),
+          OLDER: releaseProgramPattern(args.app),
           MIGRATE_PY: readTemplate("migrate.py"),
           AFTER_SWITCH: args.afterSwitch.join(" "),
         }),
       ),
       triggers: [args.releaseId, args.hostId],
-      timeoutSeconds: 1200,
+      timeoutSeconds: LONG_STEP_TIMEOUT,
     },
     opts,
   );

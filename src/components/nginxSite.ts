@@ -13,16 +13,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SiteConfig } from "../config/types";
 import { HostCommand } from "../host/hostCommand";
-import { appRoot, siteLink, siteProgramDir } from "../host/paths";
+import {
+  hostPaths,
+  programStepTimeout,
+  PROXY_READ_TIMEOUT,
+  SITE_SHUTDOWN_TIMEOUT,
+  SITE_START_TIMEOUT,
+  SITE_STOP_WAIT,
+  siteLink,
+  siteProgramDir,
+} from "../host/hostFacts";
 import { renderScript, renderTemplate } from "../host/render";
 import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
-
-// Longest request the site program lets finish when it stops (the app's own
-// proxy_read_timeout is 130 s); supervisor waits a little longer.
-const SITE_SHUTDOWN_TIMEOUT = 135;
-// How long a new site program has to answer its check.
-const SITE_START_TIMEOUT = 30;
 
 export interface NginxSiteArgs {
   connection: pulumi.Input<SshTarget>;
@@ -36,7 +39,12 @@ export interface NginxSiteArgs {
 
 /** The system nginx's site: the front door, which only knows where to listen. */
 export function renderFrontDoor(app: string, site: SiteConfig): string {
-  return renderTemplate("nginx-front.conf", { APP: app, SITE_LINK: siteLink(app), LISTEN: site.listen });
+  return renderTemplate("nginx-front.conf", {
+    APP: app,
+    SITE_LINK: siteLink(app),
+    LISTEN: site.listen,
+    PROXY_READ_TIMEOUT,
+  });
 }
 
 // With server names set, a request for any other name gets 421 Misdirected Request
@@ -57,7 +65,9 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
     renderTemplate("nginx-site.conf", {
       APP: a.app,
       PROGRAM: program,
-      ROOT: appRoot(a.app),
+      LIVE_RELEASE_SOCKET: hostPaths(a.app).LIVE_RELEASE_SOCKET,
+      CURRENT_RELEASE: hostPaths(a.app).CURRENT_RELEASE,
+      PROXY_READ_TIMEOUT,
       DIR: dir(program),
       SHUTDOWN_TIMEOUT: SITE_SHUTDOWN_TIMEOUT,
       CHECK_SOCKET: checkSocket(program),
@@ -79,7 +89,7 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
         NGINX_CONF: `${dir(program)}/nginx.conf`,
         SOCKET: socket(program),
         CHECK_SOCKET: checkSocket(program),
-        STOP_WAIT: SITE_SHUTDOWN_TIMEOUT + 10,
+        STOP_WAIT: SITE_STOP_WAIT,
         LOG: log,
       }),
     startTimeout: SITE_START_TIMEOUT,
@@ -115,7 +125,7 @@ export class NginxSite extends pulumi.ComponentResource {
       {
         connection: args.connection,
         program: defined,
-        timeoutSeconds: SITE_START_TIMEOUT + SITE_SHUTDOWN_TIMEOUT + 60,
+        timeoutSeconds: programStepTimeout(SITE_START_TIMEOUT, SITE_STOP_WAIT),
       },
       { parent: this },
     );

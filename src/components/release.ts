@@ -3,7 +3,7 @@
 // commands (collectstatic, migrate) run before any traffic reaches it.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "../host/hostCommand";
-import { releaseDir, uploadPath, venvDir } from "../host/paths";
+import { LONG_STEP_TIMEOUT, releaseDir, uploadPath, venvDir } from "../host/hostFacts";
 import { Migrations } from "../config/types";
 import { waysForward } from "../source/migrations";
 import { readTemplate, renderScript } from "../host/render";
@@ -86,7 +86,7 @@ export class Release extends pulumi.ComponentResource {
           renderScript("release-check.sh", { APP: args.app, RELEASE_DIR: releaseDir(args.app, i) }),
         ),
         triggers: [id, args.hostId],
-        timeoutSeconds: 1200,
+        timeoutSeconds: LONG_STEP_TIMEOUT,
       },
       { parent: this },
     );

@@ -6,7 +6,7 @@
 // the old, and the old one's delete can never stop the new one.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "../host/hostCommand";
-import { programLog, programName } from "../host/paths";
+import { programLog, programName } from "../host/hostFacts";
 import { programVariant } from "../source/releaseId";
 import { renderScript } from "../host/render";
 import { SshTarget } from "../host/ssh";

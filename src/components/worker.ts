@@ -4,15 +4,10 @@
 // one first, so two never run at once.
 import * as pulumi from "@pulumi/pulumi";
 import { Job } from "../config/types";
-import { appRoot } from "../host/paths";
+import { JOB_START_TIMEOUT, JOB_STOP_WAIT, programPattern, programStepTimeout, hostPaths } from "../host/hostFacts";
 import { renderTemplate } from "../host/render";
 import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
-
-// A job gets this long to finish its current loop after TERM.
-const JOB_STOP_WAIT = 30;
-// How long a new job program has to reach RUNNING.
-const START_TIMEOUT = 20;
 
 export interface WorkerArgs {
   connection: pulumi.Input<SshTarget>;
@@ -37,13 +32,13 @@ export function defineJobProgram(a: { app: string; job: Job; releaseId: string; 
         PROGRAM: program,
         RELEASE_ID: a.releaseId,
         RELEASE_DIR: a.releaseDir,
-        ROOT: appRoot(a.app),
+        RELEASE_EXEC: hostPaths(a.app).RELEASE_EXEC,
         COMMAND: a.job.command,
         STOP_WAIT: JOB_STOP_WAIT,
         LOG: log,
       }),
-    startTimeout: START_TIMEOUT,
-    startVars: () => ({ EXCLUSIVE: a.job.singleton ? `${a.app}-${a.job.name}-` : "" }),
+    startTimeout: JOB_START_TIMEOUT,
+    startVars: () => ({ EXCLUSIVE: a.job.singleton ? programPattern(a.app, a.job.name) : "" }),
   });
 }
 
@@ -59,7 +54,11 @@ export class Worker extends pulumi.ComponentResource {
       );
     const job = supervisorProgram(
       `${name}-program`,
-      { connection: args.connection, program: defined, timeoutSeconds: START_TIMEOUT + JOB_STOP_WAIT + 60 },
+      {
+        connection: args.connection,
+        program: defined,
+        timeoutSeconds: programStepTimeout(JOB_START_TIMEOUT, JOB_STOP_WAIT),
+      },
       { parent: this, deleteBeforeReplace: args.job.singleton },
     );
     this.program = job.program;

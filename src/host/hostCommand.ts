@@ -9,6 +9,7 @@
 // known pitfalls by design: secrets travel on stdin only, no SSH setenv, no
 // unbounded output lines, dial retries for hosts that are still booting.
 import * as pulumi from "@pulumi/pulumi";
+import { CHECK_TIMEOUT, DEFAULT_STEP_TIMEOUT, LOCK_WAIT } from "./hostFacts";
 import { runOverSsh, SshTarget, uploadOverSsh } from "./ssh";
 
 export interface HostCommandArgs {
@@ -32,7 +33,7 @@ export interface HostCommandArgs {
   triggers?: pulumi.Input<unknown[]>;
   /** Data fed to the scripts on stdin; the only way secrets reach the host. */
   stdin?: pulumi.Input<string>;
-  /** Seconds a script may run before the host kills it. Default 900. */
+  /** Seconds a script may run before the host kills it. Default DEFAULT_STEP_TIMEOUT (hostFacts). */
   timeoutSeconds?: pulumi.Input<number>;
   /** A local file copied to the host before `create` runs (not on update). */
   upload?: pulumi.Input<{ source: string; destination: string }>;
@@ -58,19 +59,10 @@ interface State extends Inputs {
 
 // Output lines kept in state: enough to read what happened, never unbounded.
 const KEPT_OUTPUT_CHARS = 4000;
-// How long a script waits for the app's host lock (templates/prelude.sh)
-// before it fails, on top of its own time: another step may hold it.
-// Longer than any one step may take (a release build: 1200 s).
-export const LOCK_WAIT_SECONDS = 1500;
-
 async function run(inputs: Inputs, script: string) {
-  const timeout = (inputs.timeoutSeconds ?? 900) + LOCK_WAIT_SECONDS;
-  const result = await runOverSsh(
-    inputs.connection,
-    `LOCK_WAIT=${LOCK_WAIT_SECONDS}\n${script}`,
-    inputs.stdin ?? "",
-    timeout,
-  );
+  // The wait for the host lock (templates/prelude.sh) comes on top of the script's own time.
+  const timeout = (inputs.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT) + LOCK_WAIT;
+  const result = await runOverSsh(inputs.connection, `LOCK_WAIT=${LOCK_WAIT}\n${script}`, inputs.stdin ?? "", timeout);
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
 }
 
@@ -121,7 +113,7 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
     const { drifted: _was, ...props } = state;
     if (!props.check) return { id, props };
     try {
-      await runOverSsh(props.connection, props.check, "", 60);
+      await runOverSsh(props.connection, props.check, "", CHECK_TIMEOUT);
       return { id, props };
     } catch (err) {
       // The check said what is wrong; anything else (no connection) is no answer.

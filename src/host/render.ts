@@ -2,6 +2,7 @@
 // and shell scripts preceded by their inputs as quoted assignments.
 import * as fs from "fs";
 import * as path from "path";
+import { hostPaths } from "./hostFacts";
 import { shellQuote } from "./ssh";
 
 const TEMPLATES = path.resolve(__dirname, "..", "..", "templates");
@@ -27,12 +28,16 @@ export function renderTemplate(name: string, vars: Record<string, string | numbe
  * A script from templates/: its title (the first "# " comment line, which
  * names the step in errors), its inputs as quoted shell assignments, the
  * shared prelude (host lock, service control), then its body. Every script
- * gets APP; STEP is the title. Values must not be secret: secrets go on stdin.
+ * gets APP, STEP (the title) and the app's places (hostPaths: ROOT,
+ * LOG_DIR, LOCK_DIR...). Values must not be secret: secrets go on stdin.
  */
 export function renderScript(name: string, vars: Record<string, string | number> & { APP: string }): string {
   const body = readTemplate(name).replace(/^#!.*\n/, "");
   const title = body.split("\n").find((l) => l.startsWith("# ")) ?? `# ${name}`;
-  const all = { ...vars, STEP: title.replace(/^#\s*/, "") };
+  const common = { STEP: title.replace(/^#\s*/, ""), ...hostPaths(vars.APP) };
+  const clash = Object.keys(vars).filter((k) => k in common);
+  if (clash.length) throw new Error(`script ${name}: ${clash.join(", ")} is given to every script`);
+  const all = { ...vars, ...common };
   const assignments = Object.entries(all).map(([k, v]) => `${k}=${shellQuote(String(v))}`);
   const prelude = readTemplate("prelude.sh").replace(/^#.*\n/gm, "");
   return [title, ...assignments, prelude, body].join("\n");

@@ -2,6 +2,7 @@
 // different. Same inputs, same id: an unchanged stack is a no-op, and
 // returning to an earlier version finds that release still on the host.
 import * as crypto from "crypto";
+import { shellQuote } from "../host/ssh";
 
 export interface ReleaseIdentity {
   sourceDigest: string;
@@ -19,7 +20,7 @@ function short(...parts: string[]): string {
   return hash.digest("hex").slice(0, 12);
 }
 
-/** 8 hex digits naming one definition of a program (see paths.programName). */
+/** 8 hex digits naming one definition of a program (see hostFacts.programName). */
 export function programVariant(definition: string): string {
   return short("program", definition).slice(0, 8);
 }
@@ -43,6 +44,6 @@ export function venvId(requirementsDigest: string, python: string): string {
 export function envFile(vars: Record<string, string>): string {
   return Object.keys(vars)
     .sort()
-    .map((k) => `${k}='${vars[k].replace(/'/g, `'\\''`)}'\n`)
+    .map((k) => `${k}=${shellQuote(vars[k])}\n`)
     .join("");
 }

@@ -10,6 +10,7 @@ import { makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad, DeployUnderLoadResult } from "../support/deployUnderLoad";
 import { longestStallMs, requestOnce, runProbe } from "../../probe/probe";
 import { REPO } from "../support/pulumiEnv";
+import { shellQuote } from "../../src/host/ssh";
 import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
 const place = { dir: path.join(REPO, ".sandbox-change"), port: 2224 };
@@ -333,7 +334,7 @@ describe("an interrupted deploy converges on the next up, and no request fails t
 
       const first = stack.startCli(stack.upArgs());
       const reached = onHost(
-        `timeout 120 bash -c 'until ${c.when.replace(/'/g, `'\\''`)} >/dev/null 2>&1; do sleep 0.05; done' && echo reached`,
+        `timeout 120 bash -c ${shellQuote(`until ${c.when} >/dev/null 2>&1; do sleep 0.05; done`)} && echo reached`,
       );
       expect(await Promise.race([reached, first.done.then(() => "up ended first")])).toBe("reached\n");
       if (c.signal === "SIGINT") first.child.kill("SIGINT");

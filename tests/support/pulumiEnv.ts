@@ -5,6 +5,7 @@ import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { shellQuote as q } from "../../src/host/ssh";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 export const STATE_DIR = path.join(REPO, ".pulumi-state");
@@ -53,7 +54,6 @@ export function pulumiEnv(backendDir = path.join(STATE_DIR, "backend")): NodeJS.
 // Run directly (scripts/pulumi-env.sh): print the same settings as shell exports.
 if (require.main === module) {
   const { pathFirst, vars } = localSettings(path.join(STATE_DIR, "backend"));
-  const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
   console.log(`export PATH=${q(pathFirst.join(":"))}:"$PATH"`);
   for (const [k, v] of Object.entries(vars)) console.log(`export ${k}=${q(v)}`);
   console.log("unset PULUMI_CONFIG_PASSPHRASE");
