@@ -6,13 +6,32 @@
 # A kept release that nothing uses (but the newest) loses its settings (.env: secrets, perhaps rotated
 # since); a return to it writes them again. Then removes the logs of removed releases and
 # the venvs no release links to.
-# Inputs: APP, KEEP; the app's places RELEASES_DIR, VENVS_DIR, UPLOADS_DIR, LOG_DIR, CURRENT_RELEASE.
+# The public trees of removed releases go too (hard links: the files of kept releases stay);
+# the shared dirs (uploads) are never touched.
+# Inputs: APP, KEEP; the app's places RELEASES_DIR, VENVS_DIR, UPLOADS_DIR, LOG_DIR, CURRENT_RELEASE,
+# PUBLIC_TREES_DIR.
 set -euo pipefail
 : "${KEEP:?}" "${RELEASES_DIR:?}" "${VENVS_DIR:?}" "${UPLOADS_DIR:?}" "${LOG_DIR:?}" "${CURRENT_RELEASE:?}"
+: "${PUBLIC_TREES_DIR:?}"
 
 in_use() { # RELEASE_DIR
   [[ $(readlink -f "$CURRENT_RELEASE" 2>/dev/null) == "$1" ]] && return 0
   grep -qsF "$1" /etc/supervisor/conf.d/"$APP"-*.conf
+}
+
+# A tree is kept while its release's link (PUBLIC_TREES_DIR/ID) points at it; the link is kept
+# while its release is. The live tree is the live release's: never removed.
+prune_public_trees() {
+  local entry
+  local -A linked=()
+  for entry in "$PUBLIC_TREES_DIR"/*; do
+    [[ -L $entry ]] || continue
+    if [[ -d $RELEASES_DIR/${entry##*/} ]]; then linked[$(readlink "$entry")]=1; else rm -f "$entry"; fi
+  done
+  for entry in "$PUBLIC_TREES_DIR"/*; do
+    [[ -d $entry && ! -L $entry && -z ${linked[$entry]:-} ]] || continue
+    rm -rf "$entry"
+  done
 }
 
 main() {
@@ -47,6 +66,7 @@ main() {
     id=${id##*-}
     [[ -d $RELEASES_DIR/$id ]] || rm -f "$log"
   done
+  prune_public_trees
   for venv in "$VENVS_DIR"/*/; do
     venv=${venv%/}
     [[ -d $venv ]] || continue

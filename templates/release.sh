@@ -6,15 +6,23 @@
 # release that has the same requirements (and interpreter): a code-only change
 # reuses it instead of reinstalling. Re-running for a complete release only
 # rewrites its settings and runs the management commands again.
+#
+# Where static files and media go is asked of the release's own Django (STATIC_ROOT, STATIC_URL,
+# MEDIA_ROOT, MEDIA_URL), never assumed. Each release gets a public tree: its collected static
+# files merged over the kept releases' (so a page an older release rendered still finds its
+# hashed assets after the switch) and a link to its shared media; the switch points nginx at it.
 # Inputs: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON, ARCHIVE (uploaded
 # tarball), MANAGE (one manage.py command per line), MIGRATE_PY (templates/migrate.py),
-# LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD;
-# the app's places CACHE_DIR, TOOLS_DIR, LIVE_RELEASE_SOCKET, RELEASE_EXEC.
+# LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD,
+# SHARED_DIRS (app.sharedDirs, one per line), FACTS_PY (templates/django-facts.py);
+# the app's places RELEASES_DIR, CACHE_DIR, TOOLS_DIR, SHARED_DIR, PUBLIC_DIR, PUBLIC_TREES_DIR,
+# CURRENT_RELEASE, LIVE_RELEASE_SOCKET, RELEASE_EXEC.
 # stdin: the release's settings as an env file (holds secrets).
 set -euo pipefail
 : "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
 : "${MIGRATE_PY:?}" "${LINTER:?}" "${AFTER_SWITCH?}" "${ALLOW_UNSAFE?}" "${WAYS_FORWARD:?}"
-: "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
+: "${SHARED_DIRS?}" "${FACTS_PY:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
+: "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${CURRENT_RELEASE:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
 
 log() { echo "release $RELEASE_ID: $*" >&2; }
 
@@ -26,7 +34,25 @@ unpack() {
   [[ -f $partial/manage.py ]] || { log "manage.py not found at the top of the source"; exit 1; }
   [[ -f $partial/requirements.txt ]] || { log "requirements.txt not found at the top of the source"; exit 1; }
   ln -sfn "$VENV_DIR" "$partial/venv"
+  link_shared_dirs "$partial"
   mv -T "$partial" "$RELEASE_DIR"
+}
+
+# app.sharedDirs: directories that outlive releases (uploads), kept in SHARED_DIR, owned by the
+# app, never pruned, and linked into every release where the app expects them.
+link_shared_dirs() { # PARTIAL_RELEASE_DIR
+  local dir
+  while IFS= read -r dir; do
+    [[ -n $dir ]] || continue
+    mkdir -p "$(dirname "$SHARED_DIR/$dir")"
+    install -d -m 755 -o "$APP" -g "$APP" "$SHARED_DIR/$dir"
+    if [[ -e $1/$dir || -L $1/$dir ]]; then
+      log "$dir in the source is replaced by the shared $SHARED_DIR/$dir"
+      rm -rf "${1:?}/$dir"
+    fi
+    mkdir -p "$(dirname "$1/$dir")"
+    ln -s "$SHARED_DIR/$dir" "$1/$dir"
+  done <<<"$SHARED_DIRS"
 }
 
 build_venv() {
@@ -119,6 +145,120 @@ run_manage() {
   done <<<"$MANAGE"
 }
 
+collects_static() { grep -qE '^collectstatic([[:space:]]|$)' <<<"$MANAGE"; }
+
+# A URL path nginx can serve files under ("/static/"), or nothing for a URL on another host.
+url_path() { # URL
+  [[ $1 =~ ^/[A-Za-z0-9._~%/+-]*$ && $1 != //* && $1 != */../* && $1 != / ]] && printf '%s' "$1"
+  return 0
+}
+
+# Asks the release's Django where static files and media go (templates/django-facts.py), checks
+# the answer, and keeps it in the release (.django-facts) for the public trees of later releases.
+# Sets STATIC_DIR (empty when nginx serves none).
+read_django_facts() {
+  local out line static_root="" static_url="" media_root="" media_url="" static_path media_dir="" media_path=""
+  install_file "$FACTS_PY" "$BIN_DIR/django-facts.py" 644
+  out=$(runuser -u "$APP" -- "$RELEASE_EXEC" "$RELEASE_DIR" python "$BIN_DIR/django-facts.py" </dev/null) ||
+    { log "could not load the app's settings (the error is above)"; exit 1; }
+  while IFS= read -r line; do
+    case $line in
+      "DJANGOZD static_root="*) static_root=${line#*=} ;;
+      "DJANGOZD static_url="*) static_url=${line#*=} ;;
+      "DJANGOZD media_root="*) media_root=${line#*=} ;;
+      "DJANGOZD media_url="*) media_url=${line#*=} ;;
+      *) printf '%s\n' "$line" >&2 ;; # the app's own output
+    esac
+  done <<<"$out"
+
+  STATIC_DIR=""
+  static_path=$(url_path "$static_url")
+  if [[ -n $static_root && $static_root == "$RELEASE_DIR"/* ]]; then
+    STATIC_DIR=$static_root
+  elif [[ -n $static_root ]] && collects_static; then
+    log "STATIC_ROOT is $static_root, outside the release: each release collects its own static files, so that pages of the release before keep finding theirs; set STATIC_ROOT inside the project, like BASE_DIR / \"staticfiles\""
+    exit 1
+  fi
+  if [[ -n $STATIC_DIR && -n $static_path ]]; then
+    log "static files: $static_url from ${STATIC_DIR#"$RELEASE_DIR"/}/"
+  elif [[ -n $static_url ]]; then
+    log "static files: nginx serves none (STATIC_URL ${static_url:-unset}, STATIC_ROOT ${static_root:-unset})"
+  fi
+
+  if [[ -n $media_root ]]; then
+    if [[ $media_root == "$SHARED_DIR"/* ]] && media_path=$(url_path "$media_url") && [[ -n $media_path ]]; then
+      media_dir=$media_root
+      log "media: $media_url from $media_dir"
+    elif [[ $media_root == "$RELEASE_DIR"/* ]]; then
+      log "warning: MEDIA_ROOT $media_root is inside the release: files uploaded there are lost with it; list its directory in app.sharedDirs"
+    fi
+  fi
+  printf 'static_dir=%s\nstatic_path=%s\nmedia_dir=%s\nmedia_path=%s\n' \
+    "$STATIC_DIR" "$static_path" "$media_dir" "$media_path" >"$RELEASE_DIR/.django-facts"
+}
+
+# collectstatic runs as the app: STATIC_ROOT, wherever it is in the release, must be the app's.
+prepare_static_dir() {
+  [[ -n $STATIC_DIR ]] || return 0
+  install -d -m 755 "$STATIC_DIR"
+  chown -R "$APP:$APP" "$STATIC_DIR"
+}
+
+fact() { # RELEASE_DIR NAME: a fact read_django_facts kept
+  sed -n "s/^$2=//p" "$1/.django-facts" 2>/dev/null | head -n 1
+}
+
+# A release's collected static files into a public tree, as hard links under their URL path.
+merge_static() { # RELEASE_DIR TREE
+  local root path
+  root=$(fact "$1" static_dir)
+  path=$(fact "$1" static_path)
+  # Releases built before facts were kept collected into static/, served at /static/.
+  if [[ ! -f $1/.django-facts && -d $1/static ]]; then root=$1/static path=/static/; fi
+  [[ -n $root && -n $path && -d $root ]] || return 0
+  install -d -m 755 "$2/static$path"
+  cp -al --remove-destination "$root/." "$2/static$path" ||
+    log "warning: some static files of $(basename "$1") could not be merged"
+}
+
+# The files nginx serves for the release TARGET: its static files merged over those of the other
+# kept releases (oldest first, so the target wins where names clash), and a link to its media.
+# Built beside, then its link (PUBLIC_TREES_DIR/ID) renamed onto it; the switch points PUBLIC_DIR
+# at that link.
+build_public_tree() { # TARGET_RELEASE_DIR
+  local id tree dir media_dir media_path
+  id=$(basename "$1")
+  tree=$PUBLIC_TREES_DIR/$id-$(date +%s%N)
+  install -d -m 755 "$PUBLIC_TREES_DIR" "$tree.partial" "$tree.partial/static" "$tree.partial/media"
+  while IFS= read -r dir; do
+    dir=${dir%/.complete}
+    [[ $dir == "$1" ]] || merge_static "$dir" "$tree.partial"
+  done < <(ls -1tr "$RELEASES_DIR"/*/.complete 2>/dev/null)
+  merge_static "$1" "$tree.partial"
+  media_dir=$(fact "$1" media_dir)
+  media_path=$(fact "$1" media_path)
+  if [[ -n $media_dir && -n $media_path ]]; then
+    mkdir -p "$(dirname "$tree.partial/media${media_path%/}")"
+    ln -s "$media_dir" "$tree.partial/media${media_path%/}"
+  fi
+  mv -T "$tree.partial" "$tree"
+  replace_link "$tree" "$PUBLIC_TREES_DIR/$id"
+}
+
+# nginx serves from PUBLIC_DIR: until the first switch (or on a host deployed before public
+# trees), point it at the live release's tree, never at this one's: it is not live yet.
+ensure_public_dir() {
+  [[ -L $PUBLIC_DIR ]] && return 0
+  local live
+  live=$(readlink -f "$CURRENT_RELEASE" 2>/dev/null || true)
+  if [[ -n $live && -d $live && $live != "$RELEASE_DIR" ]]; then
+    build_public_tree "$live"
+    replace_link "$PUBLIC_TREES_DIR/$(basename "$live")" "$PUBLIC_DIR"
+  else
+    replace_link "$PUBLIC_TREES_DIR/$RELEASE_ID" "$PUBLIC_DIR"
+  fi
+}
+
 main() {
   take_host_lock
   if [[ ! -f $RELEASE_DIR/.complete ]]; then
@@ -133,10 +273,11 @@ main() {
   # The upload stays until prune removes it (after an hour): a retry may
   # have uploaded it again while an interrupted run still held the lock.
   write_settings
-  if [[ ! -f $RELEASE_DIR/.complete ]]; then
-    install -d -m 755 -o "$APP" -g "$APP" "$RELEASE_DIR/static"
-  fi
+  read_django_facts
+  prepare_static_dir
   run_manage
+  build_public_tree "$RELEASE_DIR"
+  ensure_public_dir
   touch "$RELEASE_DIR/.complete"
   log "ready"
 }

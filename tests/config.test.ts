@@ -436,6 +436,24 @@ const BAD: BadCase[] = [
     ],
   },
   {
+    name: "shared dirs and how static files are served",
+    config: () =>
+      raw(
+        withValues({
+          app: { source: "examples/app", sharedDirs: ["media", "../etc", "/srv/x", "media/avatars", "venv", "media"] },
+          site: { static: "whitenoise" },
+        }),
+      ),
+    errors: [
+      'app.sharedDirs[1]: expected a directory relative to the project like "media" or "data/uploads", got "../etc"',
+      'app.sharedDirs[2]: expected a directory relative to the project like "media" or "data/uploads", got "/srv/x"',
+      'app.sharedDirs[1]: "media/avatars" is inside "media"; list each shared directory once',
+      'app.sharedDirs[2]: "venv" is the release\'s own; choose another directory',
+      'app.sharedDirs[3]: "media" is listed twice; list each shared directory once',
+      'site.static: expected "nginx" or "app", got "whitenoise"',
+    ],
+  },
+  {
     name: "droplet: bad region, tags, booleans, dns",
     config: () =>
       raw(
@@ -642,10 +660,11 @@ describe("validateConfig: good configurations", () => {
         manage: MANAGE_DEFAULT,
         jobs: [],
         keepReleases: 5,
+        sharedDirs: [],
         healthCheck: HEALTH_DEFAULT,
         migrations: { afterSwitch: [], allowUnsafe: [] },
       },
-      site: { serverName: "_", listen: "80", clientMaxBodySize: "10m" },
+      site: { serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx" },
       database: { kind: "local", name: "hc", user: "hc" },
     });
   });
@@ -694,10 +713,16 @@ describe("validateConfig: good configurations", () => {
           { name: "mail-out", command: "python manage.py sendmail", singleton: false },
         ],
         keepReleases: 3,
+        sharedDirs: [],
         healthCheck: { path: "/healthz", expectStatus: 204, expectText: "ok", timeoutSeconds: 30 },
         migrations: { afterSwitch: ["shop.0042_remove_order_note"], allowUnsafe: ["auth.0013_alter_user_name"] },
       },
-      site: { serverName: "shop.example.com www.shop.example.com", listen: "8080", clientMaxBodySize: "25m" },
+      site: {
+        serverName: "shop.example.com www.shop.example.com",
+        listen: "8080",
+        clientMaxBodySize: "25m",
+        static: "nginx",
+      },
       database: { kind: "local", name: "shop_db", user: "shop_user" },
     });
   });
@@ -753,7 +778,12 @@ describe("validateConfig: good configurations", () => {
     );
     expect(result.errors).toEqual([]);
     expect(result.config?.app.workers).toBe(2);
-    expect(result.config?.site).toStrictEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m" });
+    expect(result.config?.site).toStrictEqual({
+      serverName: "_",
+      listen: "80",
+      clientMaxBodySize: "10m",
+      static: "nginx",
+    });
   });
 
   it("management commands are trimmed (the release recognises migrate at the start of the line)", () => {

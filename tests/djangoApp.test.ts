@@ -41,6 +41,7 @@ const app: AppConfig = {
   manage: ["collectstatic --noinput", "migrate --noinput"],
   jobs: [{ name: "alerts", command: "python manage.py sendalerts", singleton: false }],
   keepReleases: 5,
+  sharedDirs: [],
   healthCheck: { path: "/about/", expectStatus: 200, expectText: "Monkey See Monkey Do", timeoutSeconds: 30 },
   migrations: { afterSwitch: [], allowUnsafe: [] },
 };
@@ -68,7 +69,7 @@ beforeAll(async () => {
     }),
     hostId: "droplet-1",
     app: { ...app, source: makeAppVariant("v1") },
-    site: { serverName: "example.com", listen: "80", clientMaxBodySize: "10m" },
+    site: { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx" },
     database: {
       name: "hc",
       user: "hc",
@@ -169,7 +170,7 @@ describe("DjangoApp", () => {
     const program = site.triggers[0] as string;
     expect(program).toMatch(/^hc-site-[0-9a-f]{8}$/);
     expect(site.create).toContain("server unix:/srv/hc/run/current.sock");
-    expect(site.create).toContain("alias /srv/hc/current/static/;");
+    expect(site.create).toContain("root /srv/hc/public;");
     expect(site.create).toContain("server_name example.com;");
     expect(site.create).toContain("client_max_body_size 10m;");
     // Named: the names' server, and a catch-all that answers 421 for any other name.

@@ -18,7 +18,7 @@ const web = defineWebProgram({
   healthCheck: { path: "/", expectStatus: 200, timeoutSeconds: 60 },
   checkHost: "localhost",
 });
-const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m" };
+const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx" };
 const job = { name: "alerts", command: "python manage.py sendalerts", singleton: true };
 
 describe("timeouts in effect on the host", () => {
@@ -81,7 +81,7 @@ describe("paths on the host", () => {
     expect(web.start).toContain("command=/srv/hc/bin/release-exec /srv/hc/releases/aaaaaaaaaaaa gunicorn ");
     const s = defineSiteProgram({ app: "hc", site, hostId: "droplet-1" });
     expect(s.start).toContain("server unix:/srv/hc/run/current.sock fail_timeout=0;");
-    expect(s.start).toContain("alias /srv/hc/current/static/;");
+    expect(s.start).toContain("root /srv/hc/public;");
   });
 });
 

@@ -95,12 +95,13 @@ it("a web program's socket is its own", () => {
 });
 
 describe("site program", () => {
-  const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m" };
+  const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx" };
   const define = (s: typeof site, hostId = "droplet-1") => defineSiteProgram({ app: "hc", site: s, hostId });
 
   it.each([
     ["site.serverName", { serverName: "www.example.com" }, true],
     ["site.clientMaxBodySize", { clientMaxBodySize: "20m" }, true],
+    ["site.static", { static: "app" }, true],
     // Where the site listens is the front door's, not the site program's.
     ["site.listen", { listen: "8080" }, false],
   ])("%s: replaced exactly when its name changes", async (_setting, change, replaced) => {

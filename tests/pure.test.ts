@@ -15,6 +15,7 @@ const base = {
   requirementsDigest: "b".repeat(64),
   python: "python3",
   manage: ["migrate --noinput"],
+  sharedDirs: [],
   settings: "X='1'\n",
 };
 
@@ -28,6 +29,7 @@ describe("releaseId", () => {
     ["source", { sourceDigest: "c".repeat(64) }],
     ["requirements", { requirementsDigest: "d".repeat(64) }],
     ["python", { python: "python3.12" }],
+    ["shared dirs", { sharedDirs: ["media"] }],
     ["settings", { settings: "X='2'\n" }],
     ["management commands", { manage: ["migrate --noinput", "compress"] }],
   ])("changes with the %s", (_what, change) => {

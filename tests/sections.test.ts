@@ -24,7 +24,7 @@ describe("appConfig and siteConfig", () => {
       expectStatus: 200,
       timeoutSeconds: 60,
     });
-    expect(siteConfig()).toEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m" });
+    expect(siteConfig()).toEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx" });
   });
 
   it("refuse bad settings with the stack config's messages, every problem at once", () => {

@@ -131,6 +131,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         manage: app.manage,
         migrations: app.migrations,
         keepReleases: app.keepReleases,
+        sharedDirs: app.sharedDirs,
       },
       { parent: this, dependsOn: [bootstrap] },
     );
@@ -154,7 +155,8 @@ export class DjangoApp extends pulumi.ComponentResource {
     const site = new NginxSite(
       `${name}-site`,
       { connection, hostId, app: app.name, site: args.site, socket: web.socket, releaseDir: release.directory },
-      { parent: this, dependsOn: [bootstrap] },
+      // After the release: its build points nginx's file root at the live release's public tree.
+      { parent: this, dependsOn: [bootstrap, release] },
     );
 
     const workers = app.jobs.map(

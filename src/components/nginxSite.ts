@@ -55,6 +55,13 @@ const CATCH_ALL = (socket: string) => `    server {
     }
 `;
 
+// Where in the live public tree (templates/release.sh) nginx looks for a request's file before
+// passing it to the app: "app" leaves static files to the app (whitenoise…), media still nginx's.
+const TRY_FILES: Record<SiteConfig["static"], string> = {
+  nginx: "/static$uri /media$uri",
+  app: "/media$uri",
+};
+
 /** The site program's name, socket and scripts (pure). */
 export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: string }) {
   const dir = (program: string) => siteProgramDir(a.app, program);
@@ -66,7 +73,8 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
       APP: a.app,
       PROGRAM: program,
       LIVE_RELEASE_SOCKET: hostPaths(a.app).LIVE_RELEASE_SOCKET,
-      CURRENT_RELEASE: hostPaths(a.app).CURRENT_RELEASE,
+      PUBLIC_DIR: hostPaths(a.app).PUBLIC_DIR,
+      TRY_FILES: TRY_FILES[a.site.static],
       PROXY_READ_TIMEOUT,
       DIR: dir(program),
       SHUTDOWN_TIMEOUT: SITE_SHUTDOWN_TIMEOUT,

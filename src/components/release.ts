@@ -20,7 +20,7 @@ export interface ReleaseArgs {
   /** Interpreter for the venv. */
   python: string;
   /** Settings for the app, secrets included; written readable by the app user only.
-   *  RELEASE_ID and STATIC_ROOT are added here: they follow from the id. */
+   *  RELEASE_ID is added here: it follows from the id. */
   settings: pulumi.Input<Record<string, string>>;
   /** manage.py commands run before the switch; "migrate" runs checked, in two phases. */
   manage: string[];
@@ -28,6 +28,8 @@ export interface ReleaseArgs {
   migrations: Migrations;
   /** Releases kept on the host. */
   keepReleases: number;
+  /** Directories that outlive releases (app.sharedDirs), linked into this one. */
+  sharedDirs: string[];
 }
 
 export class Release extends pulumi.ComponentResource {
@@ -47,6 +49,7 @@ export class Release extends pulumi.ComponentResource {
           requirementsDigest: args.source.requirementsDigest,
           python: args.python,
           manage: args.manage,
+          sharedDirs: args.sharedDirs,
           settings,
         }),
       ),
@@ -71,13 +74,15 @@ export class Release extends pulumi.ComponentResource {
             AFTER_SWITCH: args.migrations.afterSwitch.join(" "),
             ALLOW_UNSAFE: args.migrations.allowUnsafe.join(" "),
             WAYS_FORWARD: waysForward("{migration}"),
+            SHARED_DIRS: args.sharedDirs.join("\n"),
+            FACTS_PY: readTemplate("django-facts.py"),
           }),
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),
         stdin: pulumi.secret(
           pulumi
             .all([args.settings, id])
-            .apply(([s, i]) => envFile({ ...s, RELEASE_ID: i, STATIC_ROOT: `${releaseDir(args.app, i)}/static` })),
+            .apply(([s, i]) => envFile({ ...s, RELEASE_ID: i })),
         ),
         // The old release is not deleted with its resource: prune keeps the
         // last few (for fast returns) and any that a process still uses.

@@ -16,9 +16,28 @@ export const RESERVED_ENV_NAMES: readonly string[] = [
   "DATABASE_HOST",
   "DATABASE_PORT",
   "DATABASE_SSLMODE",
-  "STATIC_ROOT",
   "RELEASE_ID",
 ];
+
+// A directory inside the project: names joined by "/", each starting with a letter, digit or "_"
+// (so never "." or "..").
+export const SHARED_DIR = /^[A-Za-z0-9_][\w.-]*(\/[A-Za-z0-9_][\w.-]*)*$/;
+// What a release needs of its own: a shared dir may not stand in for it.
+const RELEASE_OWN = new Set(["manage.py", "requirements.txt", "venv", ".env"]);
+
+/** app.sharedDirs: no duplicates, none inside another, none over what the release itself needs. */
+export function checkSharedDirs(p: Problems, at: string, dirs: string[]): void {
+  dirs.forEach((dir, i) => {
+    if (RELEASE_OWN.has(dir.split("/")[0])) {
+      p.add(join(at, i), `${show(dir)} is the release's own; choose another directory`);
+    }
+    const other = dirs.findIndex((d, j) => j !== i && (d === dir ? j < i : dir.startsWith(`${d}/`)));
+    if (other >= 0) {
+      const why = dirs[other] === dir ? "is listed twice" : `is inside ${show(dirs[other])}`;
+      p.add(join(at, i), `${show(dir)} ${why}; list each shared directory once`);
+    }
+  });
+}
 
 export const APP_NAME = /^[a-z][a-z0-9]{1,30}$/;
 // Accounts of Debian and Ubuntu images (and of the packages the bootstrap installs) that fit APP_NAME.

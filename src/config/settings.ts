@@ -32,6 +32,8 @@ import {
   REGION,
   secretText,
   SERVER_NAME,
+  SHARED_DIR,
+  checkSharedDirs,
   SLUG,
   SYSTEM_ACCOUNTS,
   TAG,
@@ -280,6 +282,17 @@ export const APP = section(
       default: [],
       help: "Background jobs under supervisor, one program per release.",
     }),
+    sharedDirs: setting(
+      list(
+        'a list of directories in the project like ["media"]',
+        text('a directory relative to the project like "media" or "data/uploads"', pattern(SHARED_DIR)),
+      ),
+      {
+        default: [],
+        help: "Directories that outlive releases (uploads): kept in /srv/<app>/shared, linked into every release.",
+        check: checkSharedDirs,
+      },
+    ),
     keepReleases: setting(wholeNumber(1, 50), { default: 5, help: "Releases kept on the host for fast returns." }),
     healthCheck: setting(HEALTH_CHECK, { readEmpty: true, help: "Checks the new release before the switch." }),
     migrations: setting(MIGRATIONS, { readEmpty: true, help: "How migrate treats named migrations." }),
@@ -306,6 +319,10 @@ export const SITE = section(
     clientMaxBodySize: setting(text('a size like "10m", "512k" or "1g"', pattern(BODY_SIZE)), {
       default: "10m",
       help: "nginx client_max_body_size.",
+    }),
+    static: setting(choice(["nginx", "app"], '"nginx" or "app"'), {
+      default: "nginx",
+      help: "Who serves STATIC_URL: nginx from the release's STATIC_ROOT (the app for any file it lacks), or the app (whitenoise).",
     }),
   },
   { expected: "an object (pulumi config set --path site.serverName example.com …)" },

@@ -32,6 +32,10 @@ export function hostPaths(app: string) {
     CACHE_DIR: `${root}/cache`,
     /** Tools the deploy installs outside the app's venv (the migration checker). */
     TOOLS_DIR: `${root}/tools`,
+    /** app.sharedDirs (media uploads…): linked into every release, never pruned. */
+    SHARED_DIR: `${root}/shared`,
+    /** One tree of public files per release: its static files merged over the kept releases', and media links. */
+    PUBLIC_TREES_DIR: `${root}/public-trees`,
     /** Program logs: root and the app only. */
     LOG_DIR: `/var/log/${app}`,
     LOCK_DIR,
@@ -40,6 +44,8 @@ export function hostPaths(app: string) {
     ...dirs,
     /** A link to the live release, for its static files and for people. */
     CURRENT_RELEASE: `${root}/current`,
+    /** What nginx serves files from: a link to the live release's public tree, renamed on every switch. */
+    PUBLIC_DIR: `${root}/public`,
     /** The site programs' upstream: a link to the live release's socket, renamed on every switch. */
     LIVE_RELEASE_SOCKET: `${dirs.RUN_DIR}/current.sock`,
     /** Runs a command inside a release (templates/release-exec.sh). */

@@ -10,6 +10,8 @@ export interface ReleaseIdentity {
   python: string;
   /** The manage.py commands run before the switch: part of what the release is. */
   manage: string[];
+  /** app.sharedDirs: which of its directories the release links to the shared ones. */
+  sharedDirs: string[];
   /** The settings file's content; secrets enter only through this digest. */
   settings: string;
 }
@@ -32,6 +34,7 @@ export function releaseId(r: ReleaseIdentity): string {
     r.requirementsDigest,
     r.python,
     r.manage.join("\n"),
+    r.sharedDirs.join("\n"),
     short("settings", r.settings),
   );
 }
