@@ -1,14 +1,11 @@
 # Asks the release's own Django where its static files and media go and under which URLs,
-# instead of assuming a layout: run in the release with its venv and settings (release-exec).
+# instead of assuming a layout. Run by `manage.py shell -c` in the release (release-exec), so the
+# app's manage.py chooses the settings module as it always does, and Django's setup has applied
+# FORCE_SCRIPT_NAME: STATIC_URL and MEDIA_URL read here are the URLs browsers request.
 # Prints one "DJANGOZD name=value" line per fact; the app's own output may surround them.
 import os
 
-import django
 from django.conf import settings
-
-# set_prefix (the default) applies FORCE_SCRIPT_NAME, so STATIC_URL and MEDIA_URL read below are
-# the URLs browsers request, as Django itself renders them.
-django.setup()
 
 
 def real(path):

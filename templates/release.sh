@@ -159,7 +159,8 @@ url_path() { # URL
 read_django_facts() {
   local out line static_root="" static_url="" media_root="" media_url="" static_path media_dir="" media_path=""
   install_file "$FACTS_PY" "$BIN_DIR/django-facts.py" 644
-  out=$(runuser -u "$APP" -- "$RELEASE_EXEC" "$RELEASE_DIR" python "$BIN_DIR/django-facts.py" </dev/null) ||
+  out=$(runuser -u "$APP" -- "$RELEASE_EXEC" "$RELEASE_DIR" python manage.py shell -v 0 \
+    -c "exec(open('$BIN_DIR/django-facts.py').read())" </dev/null) ||
     { log "could not load the app's settings (the error is above)"; exit 1; }
   while IFS= read -r line; do
     case $line in
