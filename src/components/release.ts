@@ -79,11 +79,7 @@ export class Release extends pulumi.ComponentResource {
           }),
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),
-        stdin: pulumi.secret(
-          pulumi
-            .all([args.settings, id])
-            .apply(([s, i]) => envFile({ ...s, RELEASE_ID: i })),
-        ),
+        stdin: pulumi.secret(pulumi.all([args.settings, id]).apply(([s, i]) => envFile({ ...s, RELEASE_ID: i }))),
         // The old release is not deleted with its resource: prune keeps the
         // last few (for fast returns) and any that a process still uses.
         delete: renderScript("prune.sh", { APP: args.app, KEEP: args.keepReleases }),
