@@ -42,6 +42,7 @@ const app: AppConfig = {
   jobs: [{ name: "alerts", command: "python manage.py sendalerts", singleton: false }],
   keepReleases: 5,
   sharedDirs: [],
+  exclude: [],
   healthCheck: { path: "/about/", expectStatus: 200, expectText: "Monkey See Monkey Do", timeoutSeconds: 30 },
   migrations: { afterSwitch: [], allowUnsafe: [] },
 };

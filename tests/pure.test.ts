@@ -105,15 +105,6 @@ describe("source", () => {
     expect(digestDirectory(b)).not.toBe(digestDirectory(a));
   });
 
-  it("packs app static files but not collected ones", () => {
-    const dir = makeAppVariant("v1");
-    fs.mkdirSync(path.join(dir, "static"));
-    fs.writeFileSync(path.join(dir, "static", "collected.css"), "x");
-    const packed = packDirectory(dir);
-    const listing = execFileSync("tar", ["-tzf", packed.archive], { encoding: "utf8" });
-    expect(listing).toContain("api/static/api/site.css");
-    expect(listing).not.toContain("collected.css");
-  });
 });
 
 describe("the site's names, for Django and for the health check", () => {

@@ -14,6 +14,7 @@ import { readMigrations } from "../source/migrations";
 import { NginxSite } from "./nginxSite";
 import { Release } from "./release";
 import { exportGitRef, packDirectory } from "../source/source";
+import { formatBytes } from "../source/shipped";
 import { SshTarget } from "../host/ssh";
 import { Worker } from "./worker";
 
@@ -103,7 +104,10 @@ export class DjangoApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: migrationCheck },
     );
 
-    const source = packDirectory(sourceDir);
+    const source = packDirectory(sourceDir, app.exclude);
+    const { count, bytes, how, excludedByApp } = source.shipped;
+    const byApp = excludedByApp ? `; ${excludedByApp} left out by app.exclude` : "";
+    pulumi.log.info(`source: ${count} files, ${formatBytes(bytes)} (${how}${byApp})`, this);
     const settings = pulumi
       .all([args.djangoSecretKey, args.secretEnv, args.database])
       .apply(([secretKey, secretEnv, db]) => ({

@@ -261,6 +261,16 @@ export const APP = section(
       check: checkSource,
     }),
     git: setting(GIT, { help: "A git repository and ref; set this or app.source." }),
+    exclude: setting(
+      list(
+        'a list of patterns in .gitignore syntax like ["docs/", "*.psd"]',
+        text("a pattern on one line", (s) => s.trim() !== "" && !/[\r\n]/.test(s)),
+      ),
+      {
+        default: [],
+        help: "Files of the source not to ship, beyond .gitignore and what never ships (.env*, *.sqlite3, media/, venvs).",
+      },
+    ),
     python: setting(text('an interpreter name or path like "python3" or "/usr/bin/python3.12"', pattern(PYTHON)), {
       default: "python3",
       help: "Python interpreter on the host for the venv.",

@@ -6,36 +6,27 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-
-// Never part of a release: caches, VCS data, local venvs and collected static files.
-const EXCLUDED = new Set(["__pycache__", ".git", "venv", ".venv", "static", "node_modules", ".env"]);
+import { ShippedFiles, shippedFiles } from "./shipped";
 
 export interface PackedSource {
-  /** sha256 over every file's path, mode and content. */
+  /** sha256 over every shipped file's path, mode and content. */
   digest: string;
   /** sha256 of requirements.txt alone: venvs are shared by releases that agree on it. */
   requirementsDigest: string;
-  /** A gzipped tarball of the source, in the OS temp directory. */
+  /** A gzipped tarball of the shipped files, in this user's source cache. */
   archive: string;
+  /** What was shipped: how many files, how big, how they were chosen. */
+  shipped: Omit<ShippedFiles, "files"> & { count: number };
 }
 
-/** The files that go to the host, relative to `root`, sorted. */
-export function listFiles(root: string, rel = ""): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
-    // Only the top-level static/ is output (collectstatic); app static dirs are source.
-    if (EXCLUDED.has(entry.name) && (entry.name !== "static" || rel === "")) continue;
-    if (entry.name.endsWith(".pyc")) continue;
-    const relPath = path.posix.join(rel, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(root, relPath));
-    else if (entry.isFile()) out.push(relPath);
-  }
-  return out.sort();
+/** The files that go to the host, relative to `root`, sorted (shipped.ts chooses them). */
+export function listFiles(root: string, exclude: string[] = []): string[] {
+  return shippedFiles(root, exclude).files;
 }
 
-export function digestDirectory(dir: string): string {
+function digestFiles(dir: string, files: string[]): string {
   const hash = crypto.createHash("sha256");
-  for (const file of listFiles(dir)) {
+  for (const file of files) {
     const full = path.join(dir, file);
     const executable = (fs.statSync(full).mode & 0o111) !== 0;
     hash.update(`${file}\0${executable ? "x" : "-"}\0`);
@@ -43,6 +34,10 @@ export function digestDirectory(dir: string): string {
     hash.update("\0");
   }
   return hash.digest("hex");
+}
+
+export function digestDirectory(dir: string, exclude: string[] = []): string {
+  return digestFiles(dir, listFiles(dir, exclude));
 }
 
 /**
@@ -78,8 +73,16 @@ const sha256File = (file: string) => crypto.createHash("sha256").update(fs.readF
  * Packs a local directory. The tarball is reused when the content is unchanged and the
  * tarball is the one this cache wrote (its own sha256 is kept beside it, and checked).
  */
-export function packDirectory(dir: string): PackedSource {
-  const digest = digestDirectory(dir);
+export function packDirectory(dir: string, exclude: string[] = []): PackedSource {
+  const { files, ...stats } = shippedFiles(dir, exclude);
+  for (const required of ["manage.py", "requirements.txt"]) {
+    if (!files.includes(required)) {
+      throw new Error(`app: ${required} would not be shipped: .gitignore or app.exclude leaves it out`);
+    }
+  }
+  // The digest and the tarball come from the same list: whatever ships is in the release id.
+  const digest = digestFiles(dir, files);
+  const shipped = { ...stats, count: files.length };
   const requirements = fs.readFileSync(path.join(dir, "requirements.txt"));
   const requirementsDigest = crypto.createHash("sha256").update(requirements).digest("hex");
   const cache = sourceCache();
@@ -92,7 +95,7 @@ export function packDirectory(dir: string): PackedSource {
     fs.utimesSync(sum, new Date(), new Date());
   } else {
     const listing = path.join(cache, `files-${digest}-${process.pid}`);
-    fs.writeFileSync(listing, listFiles(dir).join("\n") + "\n", { mode: 0o600 });
+    fs.writeFileSync(listing, files.join("\n") + "\n", { mode: 0o600 });
     const partial = `${archive}.${process.pid}`;
     execFileSync("tar", ["-czf", partial, "-C", dir, "--owner=0", "--group=0", "--numeric-owner", "-T", listing]);
     fs.chmodSync(partial, 0o600);
@@ -101,7 +104,7 @@ export function packDirectory(dir: string): PackedSource {
     fs.renameSync(`${sum}.${process.pid}`, sum);
     fs.rmSync(listing);
   }
-  return { digest, requirementsDigest, archive };
+  return { digest, requirementsDigest, archive, shipped };
 }
 
 /**

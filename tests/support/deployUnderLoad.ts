@@ -1,7 +1,7 @@
 // Runs one `pulumi up` while the load probe hammers the site and one slow
 // request is in flight across the switch: the measurement behind "zero
 // downtime". Used by the demo, the integration tests and the benchmark.
-import { ProbeSummary, requestOnce, runProbe } from "../../probe/probe";
+import { ProbePath, ProbeSummary, requestOnce, runProbe } from "../../probe/probe";
 import { CliResult, SandboxStack } from "./sandboxStack";
 
 export interface DeployUnderLoadResult {
@@ -17,6 +17,8 @@ export interface DeployUnderLoadResult {
 export interface DeployUnderLoadOptions {
   url: string;
   clients?: number;
+  /** The request mix (default: the sample app's, probe.ts DEFAULT_PATHS). */
+  paths?: Array<ProbePath | string>;
   /** Seconds of the slow request started just before the deploy (0: none). Default 15. */
   slowSeconds?: number;
   /** The probe runs at least this long in total, so a fast deploy still sees enough requests. Default 20 s. */
@@ -31,7 +33,13 @@ export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOpt
   const margin = o.marginMs ?? 2000;
   const stop = new AbortController();
   const started = Date.now();
-  const probe = runProbe({ url: o.url, clients: o.clients ?? 32, keepAliveShare: 0.5, signal: stop.signal });
+  const probe = runProbe({
+    url: o.url,
+    clients: o.clients ?? 32,
+    keepAliveShare: 0.5,
+    signal: stop.signal,
+    paths: o.paths,
+  });
   await sleep(margin);
 
   const slowSeconds = o.slowSeconds ?? 15;
