@@ -1,12 +1,11 @@
 // Pure helpers: release ids, env files, templates, SSH command lines, source digests.
-import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { defaultAllowedHosts, healthCheckHost } from "../src/components/djangoApp";
 import { renderScript, renderTemplate } from "../src/host/render";
 import { envFile, releaseId, venvId } from "../src/source/releaseId";
-import { digestDirectory, packDirectory } from "../src/source/source";
+import { digestDirectory } from "../src/source/source";
 import { hostKeyBlob, remoteCommandLine, shellQuote } from "../src/host/ssh";
 import { makeAppVariant } from "./support/appVariants";
 
@@ -104,7 +103,6 @@ describe("source", () => {
     fs.writeFileSync(path.join(b, "VERSION"), "v2\n");
     expect(digestDirectory(b)).not.toBe(digestDirectory(a));
   });
-
 });
 
 describe("the site's names, for Django and for the health check", () => {
