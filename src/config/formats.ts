@@ -7,18 +7,12 @@ import * as path from "node:path";
 import { isPublicKeyOfType } from "../host/sshKeys";
 import { type Format, isObj, join, missing, pattern, Problems, show, text } from "./readers";
 
-/** Environment variables the deploy sets itself; `app.env` and `secretEnv` may not use them. */
-export const RESERVED_ENV_NAMES: readonly string[] = [
-  "DJANGO_SECRET_KEY",
-  "DATABASE_NAME",
-  "DATABASE_USER",
-  "DATABASE_PASSWORD",
-  "DATABASE_HOST",
-  "DATABASE_PORT",
-  "DATABASE_SSLMODE",
-  "STATIC_ROOT",
-  "RELEASE_ID",
-];
+/**
+ * Environment variables the deploy sets itself under a fixed name; `app.env`, `secretEnv` and
+ * `app.envNames` may not use them. The other values it provides go under the names
+ * `app.envNames` gives them (see config/envNames.ts).
+ */
+export const RESERVED_ENV_NAMES: readonly string[] = ["STATIC_ROOT"];
 
 export const APP_NAME = /^[a-z][a-z0-9]{1,30}$/;
 // Accounts of Debian and Ubuntu images (and of the packages the bootstrap installs) that fit APP_NAME.
@@ -99,6 +93,26 @@ export function checkEnvName(
   }
   return true;
 }
+
+/** One `app.envNames` entry: a name, a list of names, or [] for none. Wrong names are reported and left out. */
+export const envNameList: Format<string[]> = {
+  expected: 'a variable name like "SECRET_KEY", a list of them, or [] for none',
+  read(p, at, v) {
+    if (missing(v)) return undefined;
+    const names: unknown[] | undefined = typeof v === "string" ? [v] : Array.isArray(v) ? v : undefined;
+    if (!names) {
+      p.add(at, `expected ${envNameList.expected}, got ${show(v)}`);
+      return undefined;
+    }
+    const ok = names.filter((name, i): name is string => {
+      const nameAt = Array.isArray(v) ? join(at, i) : at;
+      if (typeof name === "string") return checkEnvName(p, nameAt, name);
+      p.add(nameAt, `expected a variable name, got ${show(name)}`);
+      return false;
+    });
+    return [...new Set(ok)];
+  },
+};
 
 /** `app.env`: NAME → text; numbers and booleans become text. Wrong entries are reported and left out. */
 export const envVars: Format<Record<string, string>> = {
