@@ -3,6 +3,8 @@
 //   switch → Workers. A new version replaces Release, GunicornService and the
 //   Workers (create-before-delete) and updates the site's upstream in place;
 //   the engine deletes the old service and workers only after that.
+// What the app is told (its secret key, the database, the site's names,
+// under the names app.envNames gives them) is worked out in appSettings.ts.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, SiteConfig } from "../config/types";
@@ -36,7 +38,7 @@ export interface DjangoAppArgs {
   connection: pulumi.Input<SshTarget>;
   /** Identifies the host (e.g. a droplet id): when it changes, every step runs again on the new host. */
   hostId: pulumi.Input<string>;
-  /** The app, with defaults applied (`validateConfig`/`loadConfig` produce it from plain settings). */
+  /** The app, with defaults applied (`appConfig`/`loadConfig` produce it); `app.envNames` names the values it gets. */
   app: AppConfig;
   /** nginx: server names, listen address, body size. */
   site: SiteConfig;
