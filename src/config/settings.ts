@@ -247,7 +247,7 @@ export const MIGRATIONS = section(
 const envName = (name: string | undefined, help: string) => setting(envNameList, { default: name ? [name] : [], help });
 
 const ENV_NAME_FIELDS = {
-  secretKey: envName("DJANGO_SECRET_KEY", "djangoSecretKey."),
+  secretKey: envName("DJANGO_SECRET_KEY", "Django's SECRET_KEY (djangoSecretKey)."),
   allowedHosts: envName(
     "DJANGO_ALLOWED_HOSTS",
     "The site's names and localhost, comma-separated; app.env or secretEnv may set this name instead.",
