@@ -236,12 +236,60 @@ const BAD: BadCase[] = [
         }),
       ),
     errors: [
-      "app.env.DATABASE_HOST: set by the deploy itself; remove it",
       'app.env["my-var"]: expected a variable name of capital letters, digits and "_" (like "DJANGO_DEBUG")',
       'app.env.LIST: expected a string, got ["a"]',
-      "secretEnv.RELEASE_ID: set by the deploy itself; remove it",
+      "app.env.DATABASE_HOST: the deploy puts databaseHost under this name (app.envNames.databaseHost); set it in one place only: remove it here, or give databaseHost another name (or []) in app.envNames",
+      "secretEnv.RELEASE_ID: the deploy puts releaseId under this name (app.envNames.releaseId); set it in one place only: remove it here, or give releaseId another name (or []) in app.envNames",
       'secretEnv.DJANGO_DEBUG: also set in "app.env"; set it in one place only',
       "secretEnv.API_TOKEN: expected a non-empty string (value not shown)",
+    ],
+  },
+  {
+    name: "envNames: unknown values, bad names, a value that is no name or list",
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            envNames: {
+              secretkey: "SECRET_KEY",
+              databaseUri: "DB_URL",
+              redis: "REDIS_URL",
+              databaseName: ["DB_NAME", 3, "db-name"],
+              databaseUser: 5,
+              databasePassword: { name: "DB_PASSWORD" },
+            },
+          },
+        }),
+      ),
+    errors: [
+      'app.envNames.secretkey: unknown setting; did you mean "app.envNames.secretKey"?',
+      'app.envNames.databaseUri: unknown setting; did you mean "app.envNames.databaseUrl"?',
+      "app.envNames.redis: unknown setting (expected one of: secretKey, allowedHosts, databaseUrl, databaseName, databaseUser, databasePassword, databaseHost, databasePort, databaseSslMode, siteUrl, releaseId)",
+      "app.envNames.databaseName[1]: expected a variable name, got 3",
+      'app.envNames.databaseName[2]: expected a variable name of capital letters, digits and "_" (like "DJANGO_DEBUG")',
+      'app.envNames.databaseUser: expected a variable name like "SECRET_KEY", a list of them, or [] for none, got 5',
+      'app.envNames.databasePassword: expected a variable name like "SECRET_KEY", a list of them, or [] for none, got {"name":"DB_PASSWORD"}',
+    ],
+  },
+  {
+    name: "envNames: two values under one name; a name also in app.env or secretEnv",
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            envNames: { secretKey: "KEY", databasePassword: ["DB_PASSWORD", "KEY"], databaseUrl: "DB_URL" },
+            // DATABASE_URL is free once databaseUrl goes under another name.
+            env: { DB_URL: "postgres://elsewhere/db", DATABASE_URL: "free" },
+          },
+          secretEnv: { DB_PASSWORD: "x", DJANGO_SECRET_KEY: "free too" },
+        }),
+      ),
+    errors: [
+      'app.envNames.databasePassword: "KEY" is also app.envNames.secretKey; give each value a name of its own',
+      "app.env.DB_URL: the deploy puts databaseUrl under this name (app.envNames.databaseUrl); set it in one place only: remove it here, or give databaseUrl another name (or []) in app.envNames",
+      "secretEnv.DB_PASSWORD: the deploy puts databasePassword under this name (app.envNames.databasePassword); set it in one place only: remove it here, or give databasePassword another name (or []) in app.envNames",
     ],
   },
   {
@@ -632,6 +680,19 @@ describe("validateConfig: bad configurations", () => {
 });
 
 const MANAGE_DEFAULT = ["collectstatic --noinput", "migrate --noinput"];
+const ENV_NAMES_DEFAULT = {
+  secretKey: ["DJANGO_SECRET_KEY"],
+  allowedHosts: ["DJANGO_ALLOWED_HOSTS"],
+  databaseUrl: ["DATABASE_URL"],
+  databaseName: ["DATABASE_NAME"],
+  databaseUser: ["DATABASE_USER"],
+  databasePassword: ["DATABASE_PASSWORD"],
+  databaseHost: ["DATABASE_HOST"],
+  databasePort: ["DATABASE_PORT"],
+  databaseSslMode: ["DATABASE_SSLMODE"],
+  siteUrl: [],
+  releaseId: ["RELEASE_ID"],
+};
 const HEALTH_DEFAULT = { path: "/about/", expectStatus: 200, timeoutSeconds: 60 };
 
 describe("validateConfig: good configurations", () => {
@@ -657,6 +718,7 @@ describe("validateConfig: good configurations", () => {
         wsgi: "hc.wsgi:application",
         workers: 2,
         env: {},
+        envNames: ENV_NAMES_DEFAULT,
         manage: MANAGE_DEFAULT,
         jobs: [],
         keepReleases: 5,
@@ -681,6 +743,14 @@ describe("validateConfig: good configurations", () => {
           wsgi: "shop.wsgi:app",
           workers: 4,
           env: { DJANGO_DEBUG: false, DJANGO_ALLOWED_HOSTS: "shop.example.com", WEB_CONCURRENCY: 4 },
+          // A name, several names, none ([] or null); the site's defaults may share a name with app.env.
+          envNames: {
+            secretKey: "SECRET_KEY",
+            databasePassword: ["DB_PASSWORD", "PGPASSWORD"],
+            databaseUrl: [],
+            databaseSslMode: null,
+            siteUrl: "SITE_ROOT",
+          },
           manage: ["migrate --noinput"],
           jobs: [
             { name: "alerts", command: "python manage.py sendalerts", singleton: true },
@@ -708,6 +778,14 @@ describe("validateConfig: good configurations", () => {
         wsgi: "shop.wsgi:app",
         workers: 4,
         env: { DJANGO_DEBUG: "false", DJANGO_ALLOWED_HOSTS: "shop.example.com", WEB_CONCURRENCY: "4" },
+        envNames: {
+          ...ENV_NAMES_DEFAULT,
+          secretKey: ["SECRET_KEY"],
+          databasePassword: ["DB_PASSWORD", "PGPASSWORD"],
+          databaseUrl: [],
+          databaseSslMode: [],
+          siteUrl: ["SITE_ROOT"],
+        },
         manage: ["migrate --noinput"],
         jobs: [
           { name: "alerts", command: "python manage.py sendalerts", singleton: true },

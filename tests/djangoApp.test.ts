@@ -38,6 +38,19 @@ const app: AppConfig = {
   wsgi: "hc.wsgi:application",
   workers: 2,
   env: { FEATURE: "on" },
+  envNames: {
+    secretKey: ["DJANGO_SECRET_KEY"],
+    allowedHosts: ["DJANGO_ALLOWED_HOSTS"],
+    databaseUrl: ["DATABASE_URL"],
+    databaseName: ["DATABASE_NAME"],
+    databaseUser: ["DATABASE_USER"],
+    databasePassword: ["DATABASE_PASSWORD"],
+    databaseHost: ["DATABASE_HOST"],
+    databasePort: ["DATABASE_PORT"],
+    databaseSslMode: ["DATABASE_SSLMODE"],
+    siteUrl: [],
+    releaseId: ["RELEASE_ID"],
+  },
   manage: ["collectstatic --noinput", "migrate --noinput"],
   jobs: [{ name: "alerts", command: "python manage.py sendalerts", singleton: false }],
   keepReleases: 5,
@@ -148,6 +161,9 @@ describe("DjangoApp", () => {
     expect(c["hc-release-build"].stdin).toContain(`RELEASE_ID='${releaseId}'`);
     expect(c["hc-release-build"].stdin).toContain("SENTRY_DSN='https://unit-test-dsn'");
     expect(c["hc-release-build"].stdin).toContain("DJANGO_ALLOWED_HOSTS='example.com,localhost'");
+    expect(c["hc-release-build"].stdin).toContain(
+      `DATABASE_URL='postgres://hc:${DB_PASSWORD}@%2Fvar%2Frun%2Fpostgresql:5432/hc'`,
+    );
     expect(c["hc-host-bootstrap"].stdin).toBe(`${DB_PASSWORD}\n`);
     for (const [name, inputs] of Object.entries(c)) {
       for (const field of ["create", "update", "delete", "triggers"]) {

@@ -61,5 +61,8 @@ describe("a stack with a managed database", () => {
     expect(env).toContain("DATABASE_PORT='25060'");
     expect(env).toContain("DATABASE_SSLMODE='require'");
     expect(env).toContain("DATABASE_PASSWORD='generated-by-digitalocean'");
+    expect(env).toContain(
+      "DATABASE_URL='postgres://hc:generated-by-digitalocean@private-db.example.internal:25060/hc?sslmode=require'",
+    );
   });
 });

@@ -3,9 +3,12 @@
 //   switch → Workers. A new version replaces Release, GunicornService and the
 //   Workers (create-before-delete) and updates the site's upstream in place;
 //   the engine deletes the old service and workers only after that.
+// What the app is told (its secret key, the database, the site's names,
+// under the names app.envNames gives them) is worked out in appSettings.ts.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, SiteConfig } from "../config/types";
+import { appSettings, healthCheckHost } from "./appSettings";
 import { GunicornService } from "./gunicornService";
 import { HostBootstrap } from "./hostBootstrap";
 import { migrateAfterSwitch } from "./migrateAfterSwitch";
@@ -36,36 +39,20 @@ export interface DjangoAppArgs {
   connection: pulumi.Input<SshTarget>;
   /** Identifies the host (e.g. a droplet id): when it changes, every step runs again on the new host. */
   hostId: pulumi.Input<string>;
-  /** The app, with defaults applied (`validateConfig`/`loadConfig` produce it from plain settings). */
+  /** The app, with defaults applied (`appConfig`/`loadConfig` produce it); `app.envNames` names the values it gets. */
   app: AppConfig;
   /** nginx: server names, listen address, body size. */
   site: SiteConfig;
   /** The database the app uses; with `local: true` the host bootstrap creates it. */
   database: DatabaseSettings;
-  /** Django's SECRET_KEY, passed as DJANGO_SECRET_KEY. */
+  /** Django's SECRET_KEY, passed under `app.envNames.secretKey` (default DJANGO_SECRET_KEY). */
   djangoSecretKey: pulumi.Input<string>;
-  /** Further secret settings passed as environment variables. */
+  /** Further secret settings passed as environment variables; none may be a name `app.envNames` fills. */
   secretEnv: pulumi.Input<Record<string, string>>;
 }
 
-const siteNames = (serverName: string) => serverName.split(/\s+/).filter((n) => n && n !== "_" && !n.startsWith("~"));
-
-/** ALLOWED_HOSTS when the user has not set it: the site's names (nginx's "*.example.com" is Django's ".example.com"), and localhost. */
-export function defaultAllowedHosts(serverName: string): string {
-  if (serverName === "_") return "*";
-  return [...siteNames(serverName).map((n) => (n.startsWith("*.") ? n.slice(1) : n)), "localhost"].join(",");
-}
-
-/**
- * The Host the health check sends: the site's first name, as real traffic does, so that the
- * app's own ALLOWED_HOSTS (say www.example.com only) admits it; "localhost" when the site has none.
- */
-export function healthCheckHost(serverName: string): string {
-  // A name nginx matches by a trailing wildcard ("example.*") is no host name to send.
-  const first = siteNames(serverName).find((n) => !n.replace(/^\*\./, "").includes("*"));
-  if (!first) return "localhost";
-  return first.startsWith("*.") ? `www${first.slice(1)}` : first.startsWith(".") ? `www${first}` : first;
-}
+// Re-exported: programs and tests import them from here.
+export { defaultAllowedHosts, healthCheckHost } from "./appSettings";
 
 /**
  * One Django app on one host, deployed with zero downtime: every `pulumi up` builds a release
@@ -108,20 +95,26 @@ export class DjangoApp extends pulumi.ComponentResource {
     const { count, bytes, how, excludedByApp } = source.shipped;
     const byApp = excludedByApp ? `; ${excludedByApp} left out by app.exclude` : "";
     pulumi.log.info(`source: ${count} files, ${formatBytes(bytes)} (${how}${byApp})`, this);
+    // The deploy's values under the names the app reads (app.envNames), with app.env and secretEnv.
     const settings = pulumi
       .all([args.djangoSecretKey, args.secretEnv, args.database])
-      .apply(([secretKey, secretEnv, db]) => ({
-        DJANGO_ALLOWED_HOSTS: defaultAllowedHosts(args.site.serverName),
-        ...app.env,
-        ...secretEnv,
-        DJANGO_SECRET_KEY: secretKey,
-        DATABASE_NAME: String(db.name),
-        DATABASE_USER: String(db.user),
-        DATABASE_PASSWORD: String(db.password),
-        DATABASE_HOST: String(db.host),
-        DATABASE_PORT: String(db.port),
-        ...(args.database.sslMode ? { DATABASE_SSLMODE: args.database.sslMode } : {}),
-      }));
+      .apply(([secretKey, secretEnv, db]) =>
+        appSettings({
+          serverName: args.site.serverName,
+          secretKey,
+          database: {
+            name: String(db.name),
+            user: String(db.user),
+            password: String(db.password),
+            host: String(db.host),
+            port: String(db.port),
+            sslMode: db.sslMode,
+          },
+          envNames: app.envNames,
+          env: app.env,
+          secretEnv,
+        }),
+      );
 
     const release = new Release(
       `${name}-release`,
@@ -132,6 +125,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         source,
         python: app.python,
         settings,
+        releaseIdNames: app.envNames.releaseId,
         manage: app.manage,
         migrations: app.migrations,
         keepReleases: app.keepReleases,

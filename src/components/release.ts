@@ -20,8 +20,10 @@ export interface ReleaseArgs {
   /** Interpreter for the venv. */
   python: string;
   /** Settings for the app, secrets included; written readable by the app user only.
-   *  RELEASE_ID is added here: it follows from the id. */
+   *  The release id (under `releaseIdNames`) is added here: it follows from the id. */
   settings: pulumi.Input<Record<string, string>>;
+  /** The names the app reads the release id under (app.envNames.releaseId). Default ["RELEASE_ID"]. */
+  releaseIdNames?: string[];
   /** manage.py commands run before the switch; "migrate" runs checked, in two phases. */
   manage: string[];
   /** Migrations applied after the switch, and those applied unchecked. */
@@ -40,7 +42,14 @@ export class Release extends pulumi.ComponentResource {
 
   constructor(name: string, args: ReleaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:app:Release", name, {}, opts);
-    const settingsFile = pulumi.output(args.settings).apply((s) => envFile(s));
+    const idNames = args.releaseIdNames ?? ["RELEASE_ID"];
+    const withId = (s: Record<string, string>, id: string) => ({
+      ...s,
+      ...Object.fromEntries(idNames.map((n) => [n, id])),
+    });
+    // The id digests the settings file as written, with the id itself left blank (it cannot
+    // digest itself): the names it goes under are part of the release too.
+    const settingsFile = pulumi.output(args.settings).apply((s) => envFile(withId(s, "")));
     // The id must be plain (it names paths and programs) though it digests secrets.
     const id = pulumi.unsecret(
       settingsFile.apply((settings) =>
@@ -79,7 +88,7 @@ export class Release extends pulumi.ComponentResource {
           }),
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),
-        stdin: pulumi.secret(pulumi.all([args.settings, id]).apply(([s, i]) => envFile({ ...s, RELEASE_ID: i }))),
+        stdin: pulumi.secret(pulumi.all([args.settings, id]).apply(([s, i]) => envFile(withId(s, i)))),
         // The old release is not deleted with its resource: prune keeps the
         // last few (for fast returns) and any that a process still uses.
         delete: renderScript("prune.sh", { APP: args.app, KEEP: args.keepReleases }),

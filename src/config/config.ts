@@ -13,7 +13,7 @@ import { checkAll } from "./rules";
 import type { RawConfig } from "./secrets";
 import type { DeployConfig } from "./types";
 
-export { RESERVED_ENV_NAMES, isCidr, isListen } from "./formats";
+export { isCidr, isListen } from "./formats";
 export { formatConfigErrors, loadConfig, readRawConfig } from "./pulumiConfig";
 export type { RawConfig } from "./secrets";
 export { appConfig, siteConfig, type Settings } from "./sections";

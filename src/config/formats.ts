@@ -7,18 +7,6 @@ import * as path from "node:path";
 import { isPublicKeyOfType } from "../host/sshKeys";
 import { type Format, isObj, join, missing, pattern, Problems, show, text } from "./readers";
 
-/** Environment variables the deploy sets itself; `app.env` and `secretEnv` may not use them. */
-export const RESERVED_ENV_NAMES: readonly string[] = [
-  "DJANGO_SECRET_KEY",
-  "DATABASE_NAME",
-  "DATABASE_USER",
-  "DATABASE_PASSWORD",
-  "DATABASE_HOST",
-  "DATABASE_PORT",
-  "DATABASE_SSLMODE",
-  "RELEASE_ID",
-];
-
 // A directory inside the project: names joined by "/", each starting with a letter, digit or "_"
 // (so never "." or "..").
 export const SHARED_DIR = /^[A-Za-z0-9_][\w.-]*(\/[A-Za-z0-9_][\w.-]*)*$/;
@@ -97,7 +85,7 @@ export function isOneLine(s: string): boolean {
   return s.trim() !== "" && !/[\r\n]/.test(s);
 }
 
-/** Checks an env name (format, reserved, set elsewhere too); false when it is not to be used. */
+/** Checks an env name (format, set elsewhere too); false when it is not to be used. */
 export function checkEnvName(
   p: Problems,
   at: string,
@@ -108,16 +96,32 @@ export function checkEnvName(
     p.add(at, 'expected a variable name of capital letters, digits and "_" (like "DJANGO_DEBUG")');
     return false;
   }
-  if (RESERVED_ENV_NAMES.includes(name)) {
-    p.add(at, "set by the deploy itself; remove it");
-    return false;
-  }
   if (elsewhere?.names.has(name)) {
     p.add(at, `also set in "${elsewhere.where}"; set it in one place only`);
     return false;
   }
   return true;
 }
+
+/** One `app.envNames` entry: a name, a list of names, or [] for none. Wrong names are reported and left out. */
+export const envNameList: Format<string[]> = {
+  expected: 'a variable name like "SECRET_KEY", a list of them, or [] for none',
+  read(p, at, v) {
+    if (missing(v)) return undefined;
+    const names: unknown[] | undefined = typeof v === "string" ? [v] : Array.isArray(v) ? v : undefined;
+    if (!names) {
+      p.add(at, `expected ${envNameList.expected}, got ${show(v)}`);
+      return undefined;
+    }
+    const ok = names.filter((name, i): name is string => {
+      const nameAt = Array.isArray(v) ? join(at, i) : at;
+      if (typeof name === "string") return checkEnvName(p, nameAt, name);
+      p.add(nameAt, `expected a variable name, got ${show(name)}`);
+      return false;
+    });
+    return [...new Set(ok)];
+  },
+};
 
 /** `app.env`: NAME → text; numbers and booleans become text. Wrong entries are reported and left out. */
 export const envVars: Format<Record<string, string>> = {

@@ -141,7 +141,7 @@ export function checkAll(raw: RawConfig): {
   } else {
     dbPassword = secretText(p, raw, "dbPassword", true);
   }
-  const secretEnv = checkSecretEnv(p, raw, app?.env ?? {});
+  const secretEnv = checkSecretEnv(p, raw, app?.env ?? {}, app?.envNames);
 
   const host = existing ?? droplet;
   if (

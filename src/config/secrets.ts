@@ -2,10 +2,11 @@
 // shows a secret's value. The deploy key must also be usable: a private key
 // block without a passphrase, matching droplet.sshPublicKey.
 import { inspectPrivateKey } from "../host/sshKeys";
+import { checkNotProvided } from "./envNames";
 import { checkEnvName } from "./formats";
 import { isObj, join, missing, Problems } from "./readers";
 import { SETTINGS } from "./settings";
-import type { DropletHost } from "./types";
+import type { DropletHost, EnvNames } from "./types";
 
 /** Stack config as Pulumi hands it over, before any checking. */
 export interface RawConfig {
@@ -71,8 +72,13 @@ export function checkSshPrivateKey(p: Problems, raw: RawConfig, host: DropletHos
   return key;
 }
 
-/** `secretEnv`: like app.env, but secret, and no name may be in both. */
-export function checkSecretEnv(p: Problems, raw: RawConfig, plainEnv: Record<string, string>): Record<string, string> {
+/** `secretEnv`: like app.env, but secret; no name may be in both, nor be one the deploy fills (app.envNames). */
+export function checkSecretEnv(
+  p: Problems,
+  raw: RawConfig,
+  plainEnv: Record<string, string>,
+  envNames: EnvNames | undefined,
+): Record<string, string> {
   const v = raw.values.secretEnv;
   const env: Record<string, string> = {};
   if (missing(v)) return env;
@@ -87,6 +93,7 @@ export function checkSecretEnv(p: Problems, raw: RawConfig, plainEnv: Record<str
   for (const [name, value] of Object.entries(v)) {
     const at = join("secretEnv", name);
     const ok = checkEnvName(p, at, name, plainNames);
+    if (ok) checkNotProvided(p, "secretEnv", [name], envNames ?? {});
     const s =
       typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value)) ? String(value) : value;
     if (typeof s !== "string" || s === "") p.add(at, "expected a non-empty string (value not shown)");

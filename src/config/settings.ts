@@ -13,6 +13,7 @@ import {
   checkSource,
   DNS_RECORD,
   DOMAIN,
+  envNameList,
   envVars,
   GIT_REF,
   GIT_URL,
@@ -40,7 +41,8 @@ import {
   UNIX_USER,
   WSGI,
 } from "./formats";
-import { choice, type Format, list, pattern, section, setting, show, text, wholeNumber, yesNo } from "./readers";
+import { checkDistinctNames, checkNotProvided } from "./envNames";
+import { choice, type Format, isObj, list, pattern, section, setting, show, text, wholeNumber, yesNo } from "./readers";
 
 export const HOST = section(
   {
@@ -244,6 +246,48 @@ export const MIGRATIONS = section(
   },
 );
 
+const envName = (name: string | undefined, help: string) => setting(envNameList, { default: name ? [name] : [], help });
+
+const ENV_NAME_FIELDS = {
+  secretKey: envName("DJANGO_SECRET_KEY", "Django's SECRET_KEY (djangoSecretKey)."),
+  allowedHosts: envName(
+    "DJANGO_ALLOWED_HOSTS",
+    "The site's names and localhost, comma-separated; app.env or secretEnv may set this name instead.",
+  ),
+  databaseUrl: envName(
+    "DATABASE_URL",
+    "postgres://user:password@host:port/name for dj-database-url (host /var/run/postgresql, the local socket, encoded as %2Fvar%2Frun%2Fpostgresql; ?sslmode=require when managed).",
+  ),
+  databaseName: envName("DATABASE_NAME", "The database's name."),
+  databaseUser: envName("DATABASE_USER", "The database role."),
+  databasePassword: envName("DATABASE_PASSWORD", "The role's password (dbPassword, or DigitalOcean's)."),
+  databaseHost: envName("DATABASE_HOST", "The database's host; /var/run/postgresql (the socket) when local."),
+  databasePort: envName("DATABASE_PORT", "The database's port."),
+  databaseSslMode: envName("DATABASE_SSLMODE", 'Managed only: "require".'),
+  siteUrl: envName(
+    undefined,
+    'http:// and the site\'s first name, or "http://localhost"; app.env or secretEnv may set this name instead.',
+  ),
+  releaseId: envName("RELEASE_ID", "The release's id."),
+};
+
+const envNameSection = section(ENV_NAME_FIELDS, {
+  expected: 'an object like {"secretKey": "SECRET_KEY", "databasePassword": ["DB_PASSWORD"], "siteUrl": "SITE_ROOT"}',
+  rule: checkDistinctNames,
+});
+
+/** The values the deploy gives the app, each under the env names the app reads; null is [] (none). */
+export const ENV_NAMES: typeof envNameSection = {
+  ...envNameSection,
+  read: (p, at, v, scope) =>
+    envNameSection.read(
+      p,
+      at,
+      isObj(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null ? [] : x])) : v,
+      scope,
+    ),
+};
+
 export const APP = section(
   {
     name: setting(text('2 to 31 lowercase letters and digits, starting with a letter (like "hc")', pattern(APP_NAME)), {
@@ -284,6 +328,10 @@ export const APP = section(
       default: {},
       help: "Settings for the app as environment variables (numbers and booleans become text).",
     }),
+    envNames: setting(ENV_NAMES, {
+      readEmpty: true,
+      help: "The env names the app reads the deploy's values under: a name, a list of names, or [] for none.",
+    }),
     manage: setting(list('a list of manage.py commands like ["migrate --noinput"]', manageCommand), {
       default: ["collectstatic --noinput", "migrate --noinput"],
       help: "manage.py commands run in the new release before it takes traffic.",
@@ -312,6 +360,9 @@ export const APP = section(
     oneOf: {
       keys: ["source", "git"],
       message: 'set exactly one of "app.source" (a local directory) or "app.git" (a repository URL and ref)',
+    },
+    rule(p, at, { env = {}, envNames = {} }) {
+      checkNotProvided(p, `${at}.env`, Object.keys(env), envNames);
     },
   },
 );

@@ -4,7 +4,7 @@
 // settings table (settings.ts), where each setting's default and help live.
 import * as pulumi from "@pulumi/pulumi";
 import type { Value } from "./readers";
-import type { APP, DATABASE, DROPLET, HEALTH_CHECK, HOST, JOB, MIGRATIONS, SITE } from "./settings";
+import type { APP, DATABASE, DROPLET, ENV_NAMES, HEALTH_CHECK, HOST, JOB, MIGRATIONS, SITE } from "./settings";
 
 /** A server this program did not create (the sandbox, or any SSH host). */
 export type ExistingHost = { kind: "existing" } & Value<typeof HOST.fields>;
@@ -25,6 +25,9 @@ export type HealthCheck = Value<typeof HEALTH_CHECK.fields>;
  * table, a NOT NULL column without a database default, a type change…) stops the deploy.
  */
 export type Migrations = Value<typeof MIGRATIONS.fields>;
+
+/** The env names each value the deploy provides goes under; [] for none. */
+export type EnvNames = Value<typeof ENV_NAMES.fields>;
 
 export type AppConfig = Value<typeof APP.fields>;
 
