@@ -119,3 +119,24 @@ describe("what ships", () => {
     );
   });
 });
+
+describe("the venv's digest", () => {
+  it("covers the files requirements.txt includes (-r, -c), so a change there builds a new venv", () => {
+    const dir = project({
+      "requirements.txt": "-r requirements/production.txt\n",
+      "requirements/production.txt": "-r base.txt\n--constraint=constraints.txt\ngunicorn==23.0.0\n",
+      "requirements/base.txt": "Django==5.2\n",
+      "requirements/constraints.txt": "sqlparse<1\n",
+    });
+    const before = packDirectory(dir).requirementsDigest;
+    fs.writeFileSync(path.join(dir, "requirements/base.txt"), "Django==5.2.1\n");
+    const afterBase = packDirectory(dir).requirementsDigest;
+    expect(afterBase).not.toBe(before);
+    fs.writeFileSync(path.join(dir, "requirements/constraints.txt"), "sqlparse<2\n");
+    const afterConstraints = packDirectory(dir).requirementsDigest;
+    expect(afterConstraints).not.toBe(afterBase);
+    // Anything else in the source leaves it alone.
+    fs.writeFileSync(path.join(dir, "shop.py"), "x");
+    expect(packDirectory(dir).requirementsDigest).toBe(afterConstraints);
+  });
+});

@@ -11,7 +11,7 @@ import { ShippedFiles, shippedFiles } from "./shipped";
 export interface PackedSource {
   /** sha256 over every shipped file's path, mode and content. */
   digest: string;
-  /** sha256 of requirements.txt alone: venvs are shared by releases that agree on it. */
+  /** sha256 of requirements.txt and the files it includes: venvs are shared by releases that agree on it. */
   requirementsDigest: string;
   /** A gzipped tarball of the shipped files, in this user's source cache. */
   archive: string;
@@ -69,6 +69,32 @@ export function sourceCache(): string {
 
 const sha256File = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
+// "-r base.txt", "--requirement=base.txt", "-c constraints.txt": pip reads these relative to the including file.
+const INCLUDE = /^\s*(?:-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)/;
+
+/**
+ * sha256 of requirements.txt and every file it includes (-r, -c), recursively: a changed
+ * requirements/base.txt must build a new venv as surely as a changed requirements.txt.
+ */
+export function digestRequirements(dir: string): string {
+  const hash = crypto.createHash("sha256");
+  const seen = new Set<string>();
+  const visit = (rel: string) => {
+    if (seen.has(rel)) return;
+    seen.add(rel);
+    const full = path.join(dir, rel);
+    // A missing include fails pip on the host with its own message; here it just adds nothing.
+    const text = fs.existsSync(full) ? fs.readFileSync(full, "utf8") : "";
+    hash.update(`${rel}\0${text}\0`);
+    for (const line of text.split("\n")) {
+      const m = INCLUDE.exec(line);
+      if (m && !/^[a-z]+:\/\//.test(m[1])) visit(path.posix.normalize(path.posix.join(path.posix.dirname(rel), m[1])));
+    }
+  };
+  visit("requirements.txt");
+  return hash.digest("hex");
+}
+
 /**
  * Packs a local directory. The tarball is reused when the content is unchanged and the
  * tarball is the one this cache wrote (its own sha256 is kept beside it, and checked).
@@ -83,8 +109,7 @@ export function packDirectory(dir: string, exclude: string[] = []): PackedSource
   // The digest and the tarball come from the same list: whatever ships is in the release id.
   const digest = digestFiles(dir, files);
   const shipped = { ...stats, count: files.length };
-  const requirements = fs.readFileSync(path.join(dir, "requirements.txt"));
-  const requirementsDigest = crypto.createHash("sha256").update(requirements).digest("hex");
+  const requirementsDigest = digestRequirements(dir);
   const cache = sourceCache();
   const archive = path.join(cache, `${digest}.tar.gz`);
   const sum = `${archive}.sha256`;
