@@ -4,16 +4,20 @@
 # Runs as root on a fresh Ubuntu 24.04 or Debian 12 host, with or without
 # systemd, and again after any change of its inputs: every step is idempotent.
 # Inputs: APP, DEPLOY_USER (the SSH login user), DB_LOCAL (1 or 0), DB_NAME,
-# DB_USER, RELEASE_EXEC_SCRIPT (templates/release-exec.sh); the app's places
+# DB_USER, RELEASE_EXEC_SCRIPT (templates/release-exec.sh), APP_PACKAGES (app.packages, space
+# separated: only ever installed, never removed); the app's places
 # (ROOT and the directories in it, LOG_DIR, RELEASE_EXEC).
 # stdin: the database role's password (one line).
 set -euo pipefail
-: "${DEPLOY_USER:?}" "${DB_LOCAL:?}" "${DB_NAME?}" "${DB_USER?}" "${RELEASE_EXEC_SCRIPT:?}"
+: "${DEPLOY_USER:?}" "${DB_LOCAL:?}" "${DB_NAME?}" "${DB_USER?}" "${RELEASE_EXEC_SCRIPT:?}" "${APP_PACKAGES?}"
 : "${ROOT:?}" "${RELEASES_DIR:?}" "${VENVS_DIR:?}" "${BIN_DIR:?}" "${CACHE_DIR:?}" "${RUN_DIR:?}" "${UPLOADS_DIR:?}"
 : "${LOG_DIR:?}" "${RELEASE_EXEC:?}"
 
 packages=(nginx supervisor python3-venv python3-dev build-essential libpq-dev curl ca-certificates git)
 if [[ $DB_LOCAL == 1 ]]; then packages+=(postgresql); fi
+# Word splitting wanted: package names (checked by the config) separated by spaces.
+# shellcheck disable=SC2206
+packages+=($APP_PACKAGES)
 
 wait_for_postgres() {
   for _ in $(seq 1 30); do

@@ -14,14 +14,15 @@
 # Inputs: APP, RELEASE_ID, RELEASE_DIR, VENV_DIR, PYTHON, ARCHIVE (uploaded
 # tarball), MANAGE (one manage.py command per line), MIGRATE_PY (templates/migrate.py),
 # LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD,
-# SHARED_DIRS (app.sharedDirs, one per line), FACTS_PY (templates/django-facts.py);
+# SHARED_DIRS (app.sharedDirs, one per line), FACTS_PY (templates/django-facts.py),
+# SERVER_PACKAGES ("module requirement" per line: the server, added when requirements.txt lacks it);
 # the app's places RELEASES_DIR, CACHE_DIR, TOOLS_DIR, SHARED_DIR, PUBLIC_DIR, PUBLIC_TREES_DIR,
 # CURRENT_RELEASE, LIVE_RELEASE_SOCKET, RELEASE_EXEC.
 # stdin: the release's settings as an env file (holds secrets).
 set -euo pipefail
 : "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
 : "${MIGRATE_PY:?}" "${LINTER:?}" "${AFTER_SWITCH?}" "${ALLOW_UNSAFE?}" "${WAYS_FORWARD:?}"
-: "${SHARED_DIRS?}" "${FACTS_PY:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
+: "${SHARED_DIRS?}" "${FACTS_PY:?}" "${SERVER_PACKAGES:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
 : "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${CURRENT_RELEASE:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
 
 log() { echo "release $RELEASE_ID: $*" >&2; }
@@ -76,12 +77,31 @@ build_venv() {
     log "pip install failed"
     exit 1
   }
+  add_server_packages "$partial"
   cp "$RELEASE_DIR/requirements.txt" "$partial/.requirements.txt"
   # The venv's files carry its path (#! lines, activate scripts, editable installs' .pth and
   # .egg-link files): rewrite it to the final one in every text file.
   grep -rlIF -- "$partial" "$partial" | xargs -r sed -i "s|$partial|$VENV_DIR|g"
   touch "$partial/.complete"
   mv -T "$partial" "$VENV_DIR"
+}
+
+# gunicorn (and uvicorn's worker) are rarely in an app's requirements: add the pinned ones the
+# venv lacks, and say so.
+add_server_packages() { # VENV
+  local module requirement missing=()
+  while read -r module requirement; do
+    [[ -n $module ]] || continue
+    "$1/bin/python" -c "import $module" 2>/dev/null </dev/null || missing+=("$requirement")
+  done <<<"$SERVER_PACKAGES"
+  ((${#missing[@]} > 0)) || return 0
+  log "requirements.txt lacks the server: adding ${missing[*]}"
+  "$1/bin/pip" install -q --no-input --progress-bar off --cache-dir "$CACHE_DIR/pip" "${missing[@]}" \
+    </dev/null >>"$VENV_DIR.log" 2>&1 || {
+    tail -n 30 "$VENV_DIR.log" >&2
+    log "pip install ${missing[*]} failed"
+    exit 1
+  }
 }
 
 write_settings() {

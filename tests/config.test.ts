@@ -479,7 +479,7 @@ const BAD: BadCase[] = [
     errors: [
       'app.name: expected 2 to 31 lowercase letters and digits, starting with a letter (like "hc"), got "My-App"',
       'app.python: expected an interpreter name or path like "python3" or "/usr/bin/python3.12", got "python3; rm"',
-      'app.wsgi: expected a WSGI application as "module:callable" like "hc.wsgi:application", got "hc.wsgi"',
+      'app.wsgi: expected a WSGI application as "module:callable" like "config.wsgi:application", got "hc.wsgi"',
       "app.keepReleases: expected a whole number from 1 to 50, got 0",
     ],
   },
@@ -500,6 +500,31 @@ const BAD: BadCase[] = [
       'app.sharedDirs[3]: "media" is listed twice; list each shared directory once',
       'site.static: expected "nginx" or "app", got "whitenoise"',
     ],
+  },
+  {
+    name: "server, its application, system packages",
+    config: () =>
+      raw(
+        withValues({
+          app: {
+            source: "examples/app",
+            server: "uvicorn",
+            asgi: "chat.asgi:application",
+            packages: ["libpq-dev", "lib curl", "Gcc"],
+          },
+        }),
+      ),
+    errors: [
+      'app.server: expected "gunicorn-wsgi" or "gunicorn-uvicorn", got "uvicorn"',
+      'app.packages[1]: expected a package name like "libpq-dev", got "lib curl"',
+      'app.packages[2]: expected a package name like "libpq-dev", got "Gcc"',
+    ],
+  },
+  {
+    name: "an application of the other interface",
+    config: () =>
+      raw(withValues({ app: { source: "examples/app", server: "gunicorn-uvicorn", wsgi: "config.wsgi:application" } })),
+    errors: ['app.wsgi: app.server "gunicorn-uvicorn" serves the ASGI app: set app.asgi instead'],
   },
   {
     name: "droplet: bad region, tags, booleans, dns",
@@ -715,7 +740,8 @@ describe("validateConfig: good configurations", () => {
         name: "hc",
         source: "examples/app",
         python: "python3",
-        wsgi: "hc.wsgi:application",
+        server: "gunicorn-wsgi",
+        packages: [],
         workers: 2,
         env: {},
         envNames: ENV_NAMES_DEFAULT,
@@ -776,6 +802,8 @@ describe("validateConfig: good configurations", () => {
         git: { url: "git@github.com:example/shop.git", ref: "2024" },
         python: "/usr/bin/python3.12",
         wsgi: "shop.wsgi:app",
+        server: "gunicorn-wsgi",
+        packages: [],
         workers: 4,
         env: { DJANGO_DEBUG: "false", DJANGO_ALLOWED_HOSTS: "shop.example.com", WEB_CONCURRENCY: "4" },
         envNames: {

@@ -36,6 +36,8 @@ const app: AppConfig = {
   source: "",
   python: "python3",
   wsgi: "hc.wsgi:application",
+  server: "gunicorn-wsgi",
+  packages: [],
   workers: 2,
   env: { FEATURE: "on" },
   envNames: {

@@ -20,7 +20,8 @@ const base = {
   releaseId: "aaaaaaaaaaaa",
   releaseDir: "/srv/hc/releases/aaaaaaaaaaaa",
   hostId: "droplet-1",
-  wsgi: "hc.wsgi:application",
+  server: "gunicorn-wsgi",
+  application: "hc.wsgi:application",
   workers: 3,
   healthCheck,
   checkHost: "localhost",
@@ -36,7 +37,8 @@ const worker = (i: Inputs) => defineJobProgram(i);
 // Each setting, and whether it must give the web program and the job program a new one.
 const changes: Array<[string, Partial<Inputs>, { web: boolean; job: boolean }]> = [
   ["app.workers", { workers: 2 }, { web: true, job: false }],
-  ["app.wsgi", { wsgi: "hc.asgi_compat:application" }, { web: true, job: false }],
+  ["app.wsgi", { application: "hc.asgi_compat:application" }, { web: true, job: false }],
+  ["app.server", { server: "gunicorn-uvicorn" }, { web: true, job: false }],
   ["app.healthCheck.path", { healthCheck: { ...healthCheck, path: "/health/" } }, { web: true, job: false }],
   ["app.healthCheck.expectStatus", { healthCheck: { ...healthCheck, expectStatus: 204 } }, { web: true, job: false }],
   ["app.healthCheck.expectText", { healthCheck: { ...healthCheck, expectText: undefined } }, { web: true, job: false }],
@@ -79,9 +81,11 @@ describe.each([
 });
 
 it("the web program runs what it was given", () => {
-  const d = web({ ...base, workers: 7, wsgi: "proj.wsgi:app" });
+  const d = web({ ...base, workers: 7, application: "proj.wsgi:app" });
   expect(d.start).toContain("--workers 7 ");
   expect(d.start).toMatch(/ proj\.wsgi:app\n/);
+  const asgi = web({ ...base, server: "gunicorn-uvicorn", application: "proj.asgi:application" });
+  expect(asgi.start).toMatch(/ -k uvicorn_worker\.UvicornWorker proj\.asgi:application\n/);
   expect(worker({ ...base, job: { ...job, command: "python manage.py rqworker high" } }).start).toContain(
     "/srv/hc/bin/release-exec /srv/hc/releases/aaaaaaaaaaaa python manage.py rqworker high\n",
   );

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { defaultAllowedHosts, healthCheckHost } from "../src/components/djangoApp";
 import { renderScript, renderTemplate } from "../src/host/render";
 import { envFile, releaseId, venvId } from "../src/source/releaseId";
+import { serverPackages } from "../src/components/appServer";
 import { digestDirectory } from "../src/source/source";
 import { hostKeyBlob, remoteCommandLine, shellQuote } from "../src/host/ssh";
 import { makeAppVariant } from "./support/appVariants";
@@ -35,10 +36,12 @@ describe("releaseId", () => {
     expect(releaseId({ ...base, ...change })).not.toBe(releaseId(base));
   });
 
-  it("shares venvs between releases with the same requirements and interpreter only", () => {
-    expect(venvId("r", "python3")).toBe(venvId("r", "python3"));
-    expect(venvId("r", "python3")).not.toBe(venvId("r2", "python3"));
-    expect(venvId("r", "python3")).not.toBe(venvId("r", "python3.12"));
+  it("shares venvs between releases with the same requirements, interpreter and server only", () => {
+    const wsgi = serverPackages("gunicorn-wsgi");
+    expect(venvId("r", "python3", wsgi)).toBe(venvId("r", "python3", wsgi));
+    expect(venvId("r", "python3", wsgi)).not.toBe(venvId("r2", "python3", wsgi));
+    expect(venvId("r", "python3", wsgi)).not.toBe(venvId("r", "python3.12", wsgi));
+    expect(venvId("r", "python3", wsgi)).not.toBe(venvId("r", "python3", serverPackages("gunicorn-uvicorn")));
   });
 });
 

@@ -43,6 +43,7 @@ beforeAll(async () => {
       releaseIdNames,
       manage: [],
       sharedDirs: [],
+      server: "gunicorn-wsgi",
       migrations: { afterSwitch: [], allowUnsafe: [] },
       keepReleases: 5,
     });

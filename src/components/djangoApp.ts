@@ -18,6 +18,8 @@ import { NginxSite } from "./nginxSite";
 import { Release } from "./release";
 import { exportGitRef, packDirectory } from "../source/source";
 import { formatBytes } from "../source/shipped";
+import { detectEntrypoint } from "../source/entrypoint";
+import { appServer } from "./appServer";
 import { SshTarget } from "../host/ssh";
 import { Worker } from "./worker";
 
@@ -84,12 +86,18 @@ export class DjangoApp extends pulumi.ComponentResource {
         connection,
         hostId,
         app: app.name,
+        packages: app.packages,
         database: args.database.local
           ? { name: args.database.name, user: args.database.user, password: args.database.password }
           : undefined,
       },
       { parent: this, dependsOn: migrationCheck },
     );
+
+    const { interface: kind } = appServer(app.server);
+    const configured = kind === "asgi" ? app.asgi : app.wsgi;
+    const application = configured ?? detectEntrypoint(sourceDir, kind);
+    if (!configured) pulumi.log.info(`app.${kind}: ${application} (found in the source)`, this);
 
     const source = packDirectory(sourceDir, app.exclude);
     const { count, bytes, how, excludedByApp } = source.shipped;
@@ -130,6 +138,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         migrations: app.migrations,
         keepReleases: app.keepReleases,
         sharedDirs: app.sharedDirs,
+        server: app.server,
       },
       { parent: this, dependsOn: [bootstrap] },
     );
@@ -142,7 +151,8 @@ export class DjangoApp extends pulumi.ComponentResource {
         app: app.name,
         releaseId: release.releaseId,
         releaseDir: release.directory,
-        wsgi: app.wsgi,
+        server: app.server,
+        application,
         workers: app.workers,
         healthCheck: app.healthCheck,
         checkHost: healthCheckHost(args.site.serverName),

@@ -16,6 +16,7 @@ import {
   WEB_STOP_WAIT,
 } from "../host/hostFacts";
 import { renderTemplate } from "../host/render";
+import { serverArgs } from "./appServer";
 import { SshTarget } from "../host/ssh";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
@@ -25,7 +26,10 @@ export interface GunicornServiceArgs {
   app: string;
   releaseId: pulumi.Input<string>;
   releaseDir: pulumi.Input<string>;
-  wsgi: string;
+  /** app.server. */
+  server: string;
+  /** The application object it serves, "module:callable". */
+  application: string;
   workers: number;
   healthCheck: HealthCheck;
   /** Host header of the health check; the app must allow it. */
@@ -37,7 +41,8 @@ export interface WebProgramInputs {
   releaseId: string;
   releaseDir: string;
   hostId: string;
-  wsgi: string;
+  server: string;
+  application: string;
   workers: number;
   healthCheck: HealthCheck;
   checkHost: string;
@@ -60,7 +65,7 @@ export function defineWebProgram(a: WebProgramInputs) {
         RELEASE_EXEC: hostPaths(a.app).RELEASE_EXEC,
         SOCKET: socketPath(a.app, program),
         WORKERS: a.workers,
-        WSGI: a.wsgi,
+        SERVER_ARGS: serverArgs(a.server, a.application),
         REQUEST_TIMEOUT,
         GRACEFUL_TIMEOUT,
         STOP_WAIT: WEB_STOP_WAIT,

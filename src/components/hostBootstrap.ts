@@ -13,6 +13,8 @@ export interface HostBootstrapArgs {
   hostId: pulumi.Input<string>;
   /** The app's short name: unix user and /srv/<app>. */
   app: string;
+  /** System packages the app needs (app.packages), installed with the bootstrap's own. */
+  packages?: string[];
   /** The local PostgreSQL database and role, or undefined when the database is managed elsewhere. */
   database?: { name: pulumi.Input<string>; user: pulumi.Input<string>; password: pulumi.Input<string> };
 }
@@ -35,6 +37,7 @@ export class HostBootstrap extends pulumi.ComponentResource {
           DB_NAME: dbName,
           DB_USER: dbUser,
           RELEASE_EXEC_SCRIPT: readTemplate("release-exec.sh"),
+          APP_PACKAGES: (args.packages ?? []).join(" "),
         }),
       );
     const run = new HostCommand(

@@ -3,6 +3,7 @@
 // commands (collectstatic, migrate) run before any traffic reaches it.
 import * as pulumi from "@pulumi/pulumi";
 import { HostCommand } from "../host/hostCommand";
+import { serverPackages } from "./appServer";
 import { LONG_STEP_TIMEOUT, releaseDir, uploadPath, venvDir } from "../host/hostFacts";
 import { Migrations } from "../config/types";
 import { waysForward } from "../source/migrations";
@@ -32,6 +33,8 @@ export interface ReleaseArgs {
   keepReleases: number;
   /** Directories that outlive releases (app.sharedDirs), linked into this one. */
   sharedDirs: string[];
+  /** app.server: its packages are added to the venv when the requirements lack them. */
+  server: string;
 }
 
 export class Release extends pulumi.ComponentResource {
@@ -63,7 +66,10 @@ export class Release extends pulumi.ComponentResource {
         }),
       ),
     );
-    const venv = venvDir(args.app, venvId(args.source.requirementsDigest, args.python));
+    const venv = venvDir(
+      args.app,
+      venvId(args.source.requirementsDigest, args.python, serverPackages(args.server)),
+    );
 
     const build = new HostCommand(
       `${name}-build`,
@@ -85,6 +91,7 @@ export class Release extends pulumi.ComponentResource {
             WAYS_FORWARD: waysForward("{migration}"),
             SHARED_DIRS: args.sharedDirs.join("\n"),
             FACTS_PY: readTemplate("django-facts.py"),
+            SERVER_PACKAGES: serverPackages(args.server),
           }),
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),

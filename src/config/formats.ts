@@ -27,6 +27,9 @@ export function checkSharedDirs(p: Problems, at: string, dirs: string[]): void {
   });
 }
 
+// A Debian package name (Debian Policy 5.6.7), optionally with an architecture like ":amd64".
+export const DEB_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
+
 export const APP_NAME = /^[a-z][a-z0-9]{1,30}$/;
 // Accounts of Debian and Ubuntu images (and of the packages the bootstrap installs) that fit APP_NAME.
 export const SYSTEM_ACCOUNTS = new Set(

@@ -35,6 +35,7 @@ import {
   SERVER_NAME,
   SHARED_DIR,
   checkSharedDirs,
+  DEB_PACKAGE,
   SLUG,
   SYSTEM_ACCOUNTS,
   TAG,
@@ -319,10 +320,25 @@ export const APP = section(
       default: "python3",
       help: "Python interpreter on the host for the venv.",
     }),
-    wsgi: setting(text('a WSGI application as "module:callable" like "hc.wsgi:application"', pattern(WSGI)), {
-      default: "hc.wsgi:application",
-      help: "The WSGI application gunicorn serves.",
+    server: setting(choice(["gunicorn-wsgi", "gunicorn-uvicorn"], '"gunicorn-wsgi" or "gunicorn-uvicorn"'), {
+      default: "gunicorn-wsgi",
+      help: "gunicorn serving the WSGI app, or the ASGI app with uvicorn's worker; added to the venv when requirements.txt lacks it.",
     }),
+    wsgi: setting(text('a WSGI application as "module:callable" like "config.wsgi:application"', pattern(WSGI)), {
+      defaultText: "the wsgi.py beside the settings module manage.py names",
+      help: "The WSGI application gunicorn serves (gunicorn-wsgi).",
+    }),
+    asgi: setting(text('an ASGI application as "module:callable" like "config.asgi:application"', pattern(WSGI)), {
+      defaultText: "the asgi.py beside the settings module manage.py names",
+      help: "The ASGI application uvicorn's worker serves (gunicorn-uvicorn).",
+    }),
+    packages: setting(
+      list(
+        'a list of Debian/Ubuntu package names like ["libpq-dev", "libcurl4-openssl-dev"]',
+        text('a package name like "libpq-dev"', pattern(DEB_PACKAGE)),
+      ),
+      { default: [], help: "System packages the app needs to build or run, installed by the host bootstrap." },
+    ),
     workers: setting(wholeNumber(1, 64), { default: 2, help: "gunicorn worker processes." }),
     env: setting(envVars, {
       default: {},
@@ -357,12 +373,18 @@ export const APP = section(
   },
   {
     expected: "an object (pulumi config set --path app.source ./app …)",
+    rule(p, at, { server, wsgi, asgi, env = {}, envNames = {} }) {
+      checkNotProvided(p, `${at}.env`, Object.keys(env), envNames);
+      if (server === "gunicorn-uvicorn" && wsgi) {
+        p.add(`${at}.wsgi`, 'app.server "gunicorn-uvicorn" serves the ASGI app: set app.asgi instead');
+      }
+      if (server === "gunicorn-wsgi" && asgi) {
+        p.add(`${at}.asgi`, 'serves only with app.server "gunicorn-uvicorn"; set that, or remove app.asgi');
+      }
+    },
     oneOf: {
       keys: ["source", "git"],
       message: 'set exactly one of "app.source" (a local directory) or "app.git" (a repository URL and ref)',
-    },
-    rule(p, at, { env = {}, envNames = {} }) {
-      checkNotProvided(p, `${at}.env`, Object.keys(env), envNames);
     },
   },
 );

@@ -39,8 +39,9 @@ export function releaseId(r: ReleaseIdentity): string {
   );
 }
 
-export function venvId(requirementsDigest: string, python: string): string {
-  return short("venv", requirementsDigest, python);
+/** `serverPackages`: what the release adds when the requirements lack it (appServer.ts). */
+export function venvId(requirementsDigest: string, python: string, serverPackages: string): string {
+  return short("venv", requirementsDigest, python, serverPackages);
 }
 
 /** An env file that bash can source: KEY='value' lines, sorted for a stable digest. */
