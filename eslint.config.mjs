@@ -4,7 +4,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "toolchain/", "examples/", "dist/", ".pulumi-state/", ".sandbox*/"] },
+  { ignores: ["node_modules/", "toolchain/", "examples/", "tests/fixtures/", "dist/", ".pulumi-state/", ".sandbox*/"] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

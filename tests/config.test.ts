@@ -509,7 +509,6 @@ const BAD: BadCase[] = [
           app: {
             source: "examples/app",
             server: "uvicorn",
-            asgi: "chat.asgi:application",
             packages: ["libpq-dev", "lib curl", "Gcc"],
           },
         }),

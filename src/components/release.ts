@@ -66,10 +66,7 @@ export class Release extends pulumi.ComponentResource {
         }),
       ),
     );
-    const venv = venvDir(
-      args.app,
-      venvId(args.source.requirementsDigest, args.python, serverPackages(args.server)),
-    );
+    const venv = venvDir(args.app, venvId(args.source.requirementsDigest, args.python, serverPackages(args.server)));
 
     const build = new HostCommand(
       `${name}-build`,
