@@ -52,7 +52,12 @@ async function main() {
     dbPassword: crypto.randomBytes(18).toString("base64url"),
   });
   const app = (source: string) => ({
-    app: { name: "hc", source, jobs: [{ name: "alerts", command: "python manage.py sendalerts" }] },
+    app: {
+      name: "hc",
+      source,
+      jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
+      healthCheck: { path: "/about/" },
+    },
     site: { listen: LISTEN },
   });
   // No load during these runs: the seed-style baseline runs without any, and on

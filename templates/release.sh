@@ -15,14 +15,15 @@
 # tarball), MANAGE (one manage.py command per line), MIGRATE_PY (templates/migrate.py),
 # LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD,
 # SHARED_DIRS (app.sharedDirs, one per line), FACTS_PY (templates/django-facts.py),
-# SERVER_PACKAGES ("module requirement" per line: the server, added when requirements.txt lacks it);
+# SERVER_PACKAGES ("module requirement" per line: the server, added when requirements.txt lacks it),
+# PIP_HINT_PY (templates/pip-hint.py);
 # the app's places RELEASES_DIR, CACHE_DIR, TOOLS_DIR, SHARED_DIR, PUBLIC_DIR, PUBLIC_TREES_DIR,
 # CURRENT_RELEASE, LIVE_RELEASE_SOCKET, RELEASE_EXEC.
 # stdin: the release's settings as an env file (holds secrets).
 set -euo pipefail
 : "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
 : "${MIGRATE_PY:?}" "${LINTER:?}" "${AFTER_SWITCH?}" "${ALLOW_UNSAFE?}" "${WAYS_FORWARD:?}"
-: "${SHARED_DIRS?}" "${FACTS_PY:?}" "${SERVER_PACKAGES:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
+: "${SHARED_DIRS?}" "${FACTS_PY:?}" "${SERVER_PACKAGES:?}" "${PIP_HINT_PY:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
 : "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${CURRENT_RELEASE:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
 
 log() { echo "release $RELEASE_ID: $*" >&2; }
@@ -69,14 +70,8 @@ build_venv() {
   local partial=$VENV_DIR.partial
   rm -rf "$partial" "$VENV_DIR"
   "$PYTHON" -m venv "$partial" </dev/null
-  # Quiet, without a progress bar (long output lines hurt the SSH channel),
-  # and without stdin: it holds the settings, and pip must never prompt.
-  "$partial/bin/pip" install -q --no-input --progress-bar off --cache-dir "$CACHE_DIR/pip" \
-    -r "$RELEASE_DIR/requirements.txt" </dev/null >"$VENV_DIR.log" 2>&1 || {
-    tail -n 30 "$VENV_DIR.log" >&2
-    log "pip install failed"
-    exit 1
-  }
+  : >"$VENV_DIR.log"
+  pip_install -r "$RELEASE_DIR/requirements.txt"
   add_server_packages "$partial"
   cp "$RELEASE_DIR/requirements.txt" "$partial/.requirements.txt"
   # The venv's files carry its path (#! lines, activate scripts, editable installs' .pth and
@@ -96,12 +91,22 @@ add_server_packages() { # VENV
   done <<<"$SERVER_PACKAGES"
   ((${#missing[@]} > 0)) || return 0
   log "requirements.txt lacks the server: adding ${missing[*]}"
-  "$1/bin/pip" install -q --no-input --progress-bar off --cache-dir "$CACHE_DIR/pip" "${missing[@]}" \
-    </dev/null >>"$VENV_DIR.log" 2>&1 || {
-    tail -n 30 "$VENV_DIR.log" >&2
-    log "pip install ${missing[*]} failed"
-    exit 1
-  }
+  pip_install "${missing[@]}"
+}
+
+# pip install ARGS into the venv being built, without a progress bar (long output lines hurt the
+# SSH channel) and without stdin (it holds the settings; pip must never prompt), into the venv's
+# log: not quiet, so that on failure templates/pip-hint.py can say in a line which requirement
+# failed and why (an interpreter too old for it, a system package its build needs), before the tail.
+pip_install() {
+  "$VENV_DIR.partial/bin/pip" install --no-input --progress-bar off --cache-dir "$CACHE_DIR/pip" "$@" \
+    </dev/null >>"$VENV_DIR.log" 2>&1 && return
+  local hint
+  hint=$("$VENV_DIR.partial/bin/python" -I -c "$PIP_HINT_PY" "$VENV_DIR.log" 2>/dev/null) || hint=""
+  [[ -z $hint ]] || log "$hint"
+  tail -n 30 "$VENV_DIR.log" | cut -c1-400 >&2
+  log "pip install failed"
+  exit 1
 }
 
 write_settings() {

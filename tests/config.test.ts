@@ -462,7 +462,7 @@ const BAD: BadCase[] = [
         }),
       ),
     errors: [
-      'app.healthCheck.path: expected a URL path starting with "/" like "/about/", got "about/"',
+      'app.healthCheck.path: expected a URL path starting with "/" like "/healthz/", got "about/"',
       "app.healthCheck.expectStatus: expected an HTTP status from 100 to 599, got 99",
       'app.healthCheck.expectText: expected text on one line, got ""',
       "app.healthCheck.timeoutSeconds: expected a whole number from 1 to 600, got 601",
@@ -717,7 +717,7 @@ const ENV_NAMES_DEFAULT = {
   siteUrl: [],
   releaseId: ["RELEASE_ID"],
 };
-const HEALTH_DEFAULT = { path: "/about/", expectStatus: 200, timeoutSeconds: 60 };
+const HEALTH_DEFAULT = { path: "/", timeoutSeconds: 60 };
 
 describe("validateConfig: good configurations", () => {
   it("a minimal droplet stack gets every default", () => {

@@ -16,12 +16,11 @@ describe("appConfig and siteConfig", () => {
       workers: 2,
       manage: ["collectstatic --noinput", "migrate --noinput"],
       jobs: [],
-      healthCheck: { path: "/about/", expectStatus: 200, timeoutSeconds: 60 },
+      healthCheck: { path: "/", timeoutSeconds: 60 },
       migrations: { afterSwitch: [], allowUnsafe: [] },
     });
     expect(appConfig({ source: SOURCE, healthCheck: { path: "/up/" } }).healthCheck).toEqual({
       path: "/up/",
-      expectStatus: 200,
       timeoutSeconds: 60,
     });
     expect(siteConfig()).toEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx" });

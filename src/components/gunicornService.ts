@@ -76,7 +76,7 @@ export function defineWebProgram(a: WebProgramInputs) {
       SOCKET: socketPath(a.app, program),
       CHECK_PATH: hc.path,
       CHECK_HOST: a.checkHost,
-      EXPECT_STATUS: hc.expectStatus,
+      EXPECT_STATUS: hc.expectStatus ?? "",
       EXPECT_TEXT: hc.expectText ?? "",
     }),
     socket: (program) => socketPath(a.app, program),

@@ -89,6 +89,7 @@ export class Release extends pulumi.ComponentResource {
             SHARED_DIRS: args.sharedDirs.join("\n"),
             FACTS_PY: readTemplate("django-facts.py"),
             SERVER_PACKAGES: serverPackages(args.server),
+            PIP_HINT_PY: readTemplate("pip-hint.py"),
           }),
         ),
         upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),

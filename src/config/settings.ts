@@ -198,13 +198,13 @@ export const JOB = section(
 );
 
 export const HEALTH_CHECK = section({
-  path: setting(text('a URL path starting with "/" like "/about/"', pattern(/^\/\S*$/)), {
-    default: "/about/",
+  path: setting(text('a URL path starting with "/" like "/healthz/"', pattern(/^\/\S*$/)), {
+    default: "/",
     help: "Requested on the new release before the switch.",
   }),
   expectStatus: setting(wholeNumber(100, 599, "an HTTP status from 100 to 599"), {
-    default: 200,
-    help: "The HTTP status the health check expects.",
+    defaultText: "any 2xx or 3xx",
+    help: "The HTTP status the health check expects (unset: a redirect to a login page passes, a 4xx fails).",
   }),
   expectText: setting(
     text("text on one line", (s) => s !== "" && !/[\r\n]/.test(s)),

@@ -289,7 +289,7 @@ describe("a broken release", () => {
     expect(r.up.code).not.toBe(0);
     const output = r.up.stdout + r.up.stderr;
     expect(output).toMatch(
-      /health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}-[0-9a-f]{8}\.sock did not answer 200/,
+      /health check failed: GET \/about\/ on \/srv\/hc\/run\/web-[0-9a-f]{12}-[0-9a-f]{8}\.sock did not answer 2xx or 3xx/,
     );
     expect(output).toMatch(/last response: HTTP 500/);
     expect(output).toMatch(/last lines of \/var\/log\/hc\/hc-web-/);
@@ -372,7 +372,12 @@ describe("a login user other than root", () => {
     );
     sudoStack.setPlain({
       // The documented example's site settings (Pulumi.prod.yaml): the app allows its site's name only.
-      app: { name: "hctwo", source: makeAppVariant("v1"), env: { DJANGO_ALLOWED_HOSTS: "www.example.com" } },
+      app: {
+        name: "hctwo",
+        source: makeAppVariant("v1"),
+        env: { DJANGO_ALLOWED_HOSTS: "www.example.com" },
+        healthCheck: { path: "/about/" }, // the sample app has no "/"
+      },
       site: { listen: "127.0.0.1:8083", serverName: "www.example.com" },
       // Names other than the app's: the bootstrap creates these, and the app writes to them.
       database: { name: "hctwo_data", user: "hctwo_owner" },

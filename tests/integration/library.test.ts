@@ -34,7 +34,7 @@ const shop = new DjangoApp("shop", {
     hostKey: host.hostKey,
   })),
   hostId: \`\${host.address}:\${host.port}\`,
-  app: appConfig({ name: "shop", source: cfg.require("source") }),
+  app: appConfig({ name: "shop", source: cfg.require("source"), healthCheck: { path: "/about/" } }),
   site: siteConfig({ listen: "${LISTEN}" }),
   database: {
     name: "shop",

@@ -178,6 +178,8 @@ beforeAll(async () => {
     source: makeAppVariant("m1"),
     workers: 2,
     jobs: [{ name: "alerts", command: "python manage.py sendalerts" }],
+    // The sample app has no "/" (the default path).
+    healthCheck: { path: "/about/" },
   };
   apply();
   // Another apt holds dpkg's lock for 15 s when the first up starts (unattended-upgrades on a
