@@ -16,6 +16,7 @@ const base = {
   python: "python3",
   manage: ["migrate --noinput"],
   sharedDirs: [],
+  serverPackages: "gunicorn gunicorn==23.0.0",
   settings: "X='1'\n",
 };
 
@@ -30,6 +31,7 @@ describe("releaseId", () => {
     ["requirements", { requirementsDigest: "d".repeat(64) }],
     ["python", { python: "python3.12" }],
     ["shared dirs", { sharedDirs: ["media"] }],
+    ["server", { serverPackages: "gunicorn gunicorn==23.0.0\nuvicorn uvicorn==0.38.0" }],
     ["settings", { settings: "X='2'\n" }],
     ["management commands", { manage: ["migrate --noinput", "compress"] }],
   ])("changes with the %s", (_what, change) => {

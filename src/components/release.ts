@@ -62,6 +62,7 @@ export class Release extends pulumi.ComponentResource {
           python: args.python,
           manage: args.manage,
           sharedDirs: args.sharedDirs,
+          serverPackages: serverPackages(args.server),
           settings,
         }),
       ),

@@ -12,6 +12,8 @@ export interface ReleaseIdentity {
   manage: string[];
   /** app.sharedDirs: which of its directories the release links to the shared ones. */
   sharedDirs: string[];
+  /** The server's packages (appServer.ts): they are in the release's venv. */
+  serverPackages: string;
   /** The settings file's content; secrets enter only through this digest. */
   settings: string;
 }
@@ -35,6 +37,7 @@ export function releaseId(r: ReleaseIdentity): string {
     r.python,
     r.manage.join("\n"),
     r.sharedDirs.join("\n"),
+    r.serverPackages,
     short("settings", r.settings),
   );
 }

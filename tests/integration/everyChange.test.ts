@@ -168,6 +168,27 @@ const cases: Array<{
     change: () => void (app.keepReleases = 4),
     expect: { replace: [], update: ["hc-release-build"] },
   },
+  { setting: "app.sharedDirs", change: () => void (app.sharedDirs = ["media"]), expect: NEW_RELEASE },
+  {
+    setting: "site.static",
+    change: () => void (site.static = "app"),
+    expect: { replace: ["hc-site-program"], update: ["hc-site-switch"] },
+  },
+  {
+    // Installed by the bootstrap, beside the running release: nothing else moves.
+    setting: "app.packages",
+    change: () => void (app.packages = ["libyaml-dev"]),
+    expect: { replace: [], update: ["hc-host-bootstrap"] },
+  },
+  {
+    // uvicorn's worker, added to a new venv: a new release. The sample app's hc/asgi.py is found.
+    setting: "app.server",
+    change: () => {
+      app.server = "gunicorn-uvicorn";
+      delete app.wsgi;
+    },
+    expect: NEW_RELEASE,
+  },
 ];
 
 describe("each setting changed alone: preview shows exactly its steps, up drops no request", () => {
