@@ -50,7 +50,7 @@ describe("appSettings: which values, under which names", () => {
     expect(appSettings(inputs())).toStrictEqual({
       DJANGO_ALLOWED_HOSTS: "example.com,www.example.com,localhost",
       DJANGO_SECRET_KEY: "sk",
-      DATABASE_URL: "postgres://hc:pw@%2Fvar%2Frun%2Fpostgresql:5432/hc",
+      DATABASE_URL: "postgres://hc:pw@%2Fvar%2Frun%2Fpostgresql/hc",
       DATABASE_NAME: "hc",
       DATABASE_USER: "hc",
       DATABASE_PASSWORD: "pw",
@@ -211,7 +211,8 @@ describe("DATABASE_URL, as dj-database-url reads it", () => {
         USER: "hc_user",
         PASSWORD: password,
         HOST: "/var/run/postgresql",
-        PORT: 5432,
+        // No port for the socket directory: Django's default (5432) applies.
+        PORT: "",
         NAME: "hc",
       })),
     );
@@ -233,7 +234,7 @@ describe("DATABASE_URL, as dj-database-url reads it", () => {
 
   it('encodes the socket directory as the host: percent-encoded, so no "/" ends the host early', () => {
     expect(databaseUrl({ ...LOCAL_DB, password: "p@ss:w/rd%" })).toBe(
-      "postgres://hc:p%40ss%3Aw%2Frd%25@%2Fvar%2Frun%2Fpostgresql:5432/hc",
+      "postgres://hc:p%40ss%3Aw%2Frd%25@%2Fvar%2Frun%2Fpostgresql/hc",
     );
   });
 });

@@ -164,7 +164,7 @@ describe("DjangoApp", () => {
     expect(c["hc-release-build"].stdin).toContain("SENTRY_DSN='https://unit-test-dsn'");
     expect(c["hc-release-build"].stdin).toContain("DJANGO_ALLOWED_HOSTS='example.com,localhost'");
     expect(c["hc-release-build"].stdin).toContain(
-      `DATABASE_URL='postgres://hc:${DB_PASSWORD}@%2Fvar%2Frun%2Fpostgresql:5432/hc'`,
+      `DATABASE_URL='postgres://hc:${DB_PASSWORD}@%2Fvar%2Frun%2Fpostgresql/hc'`,
     );
     expect(c["hc-host-bootstrap"].stdin).toBe(`${DB_PASSWORD}\n`);
     for (const [name, inputs] of Object.entries(c)) {

@@ -49,7 +49,10 @@ export function databaseUrl(db: DatabaseValues): string {
   const host = net.isIPv6(db.host) ? `[${db.host}]` : encodeURIComponent(db.host);
   const auth = `${encodeURIComponent(db.user)}:${encodeURIComponent(db.password)}`;
   const query = db.sslMode ? `?sslmode=${encodeURIComponent(db.sslMode)}` : "";
-  return `postgres://${auth}@${host}:${db.port}/${encodeURIComponent(db.name)}${query}`;
+  // A socket directory with the default port goes without it: dj-database-url before 3.x reads
+  // "%2Fvar%2Frun%2Fpostgresql:5432" as one host, socket path and port together.
+  const port = db.host.startsWith("/") && db.port === "5432" ? "" : `:${db.port}`;
+  return `postgres://${auth}@${host}${port}/${encodeURIComponent(db.name)}${query}`;
 }
 
 export interface AppSettingsInputs {
