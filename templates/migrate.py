@@ -163,7 +163,13 @@ def main(phase):
         found = unsafe(executor, before)
         if found:
             refuse(found)
-    migrate_to(executor, before)
+    if after:
+        migrate_to(executor, before)
+    else:
+        # All of it: one migrate, as manage.py would. Target by target, post_migrate handlers
+        # (contenttypes, permissions) would run between targets on a half-migrated schema: a new
+        # database's first migrate then fails in contenttypes.
+        call_command("migrate", interactive=False)
 
 
 if __name__ == "__main__":
