@@ -26,6 +26,8 @@ export interface ProbePath {
   contentType?: string;
   /** Relative weight in the mix; default 1. */
   weight?: number;
+  /** The one status that counts as success (e.g. 301 from an app that redirects to HTTPS); default any 2xx. */
+  expectStatus?: number;
 }
 
 export interface ProbeOptions {
@@ -149,9 +151,11 @@ export const BUCKET_MS = 250;
 const BODY_KEEP_BYTES = 64 * 1024;
 const RELEASE_IN_BODY = /(?:^|[^A-Za-z0-9_-])release:[ \t]*([A-Za-z0-9][A-Za-z0-9._:+-]*)/im;
 
-/** Parse "METHOD /path [weight]" (weight optional, positive number). */
+/** Parse "METHOD /path [weight] [=STATUS]" (weight a positive number; =STATUS the status that counts as success). */
 export function parsePathSpec(spec: string): ProbePath {
-  const parts = spec.trim().split(/\s+/);
+  const all = spec.trim().split(/\s+/);
+  const expect = all.length > 2 && /^=\d{3}$/.test(all[all.length - 1]!) ? Number(all.pop()!.slice(1)) : undefined;
+  const parts = all;
   if (parts.length < 2 || parts.length > 3) {
     throw new Error(`invalid path spec ${JSON.stringify(spec)}: expected "METHOD /path [weight]"`);
   }
@@ -159,7 +163,7 @@ export function parsePathSpec(spec: string): ProbePath {
   const method = methodRaw.toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new Error(`invalid method in path spec ${JSON.stringify(spec)}`);
   if (!path.startsWith("/")) throw new Error(`path must start with "/" in path spec ${JSON.stringify(spec)}`);
-  const out: ProbePath = { method, path };
+  const out: ProbePath = { method, path, ...(expect !== undefined ? { expectStatus: expect } : {}) };
   if (weightRaw !== undefined) {
     const w = Number(weightRaw);
     if (!Number.isFinite(w) || w <= 0) throw new Error(`invalid weight in path spec ${JSON.stringify(spec)}`);
@@ -453,7 +457,8 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
       } else {
         noRelease++;
       }
-      if (r.status >= 200 && r.status < 300) ok++;
+      const expected = target.spec.expectStatus;
+      if (expected !== undefined ? r.status === expected : r.status >= 200 && r.status < 300) ok++;
       else failure = { timeMs: t, method: target.spec.method, path: target.spec.path, status: r.status, release };
     } else {
       const code = r.error ?? "EUNKNOWN";

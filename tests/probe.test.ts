@@ -261,6 +261,21 @@ describe("runProbe", () => {
     expect(s.failed).toBeGreaterThan(0);
   });
 
+  it('a path given "=301" counts only a 301 as success (an app that redirects plain HTTP to HTTPS)', async () => {
+    const srv = await startServer((req, res) =>
+      respond(req, () => {
+        res.statusCode = req.url === "/" ? 301 : 200;
+        res.end();
+      }),
+    );
+    const s = await runProbe({ url: srv.url, clients: 2, maxRequests: 40, paths: ["GET / =301", "GET /gone/ 1 =301"] });
+    expectConsistent(s);
+    // "/" answers the expected 301; "/gone/" answers 200 where 301 was expected: a failure.
+    expect(s.failed).toBe(s.perPath["GET /gone/"]);
+    expect(s.perPath["GET /"]).toBeGreaterThan(0);
+    expect(s.failed).toBeGreaterThan(0);
+  });
+
   it("keep-alive sockets reset between requests are counted as ECONNRESET, never retried", async () => {
     const perSocket = new WeakMap<object, number>();
     const server = { n: 0, destroyed: 0, answered: 0 };
