@@ -14,9 +14,21 @@ const TYPES = [
   ["rsa", { bits: 2048 }],
 ] as const;
 
+/**
+ * ssh2's generator sometimes (about 1 in 250) writes an ed25519 public key 31 bytes long (a leading
+ * zero byte dropped): a broken key, which isPublicKeyOfType rightly refuses. Such pairs are made again.
+ */
+function wholeKeyPair(type: string, opts: unknown) {
+  for (;;) {
+    const pair = utils.generateKeyPairSync(type as "ed25519", opts as undefined);
+    const blob = Buffer.from(pair.public.split(" ")[1], "base64");
+    if (type !== "ed25519" || blob.length === 51) return pair;
+  }
+}
+
 describe("isPublicKeyOfType", () => {
   it.each(TYPES)("%s: whole lines, with or without a comment; not cut short, not another type", (type, opts) => {
-    const pair = utils.generateKeyPairSync(type as "ed25519", opts as undefined);
+    const pair = wholeKeyPair(type, opts);
     const name = pair.public.split(" ")[0];
     expect(isPublicKeyOfType(pair.public, name)).toBe(true);
     expect(isPublicKeyOfType(`${pair.public} you@laptop (ci)`, name)).toBe(true);

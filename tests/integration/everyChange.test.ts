@@ -180,15 +180,6 @@ const cases: Array<{
     change: () => void (app.packages = ["libyaml-dev"]),
     expect: { replace: [], update: ["hc-host-bootstrap"] },
   },
-  {
-    // uvicorn's worker, added to a new venv: a new release. The sample app's hc/asgi.py is found.
-    setting: "app.server",
-    change: () => {
-      app.server = "gunicorn-uvicorn";
-      delete app.wsgi;
-    },
-    expect: NEW_RELEASE,
-  },
 ];
 
 describe("each setting changed alone: preview shows exactly its steps, up drops no request", () => {
