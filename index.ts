@@ -9,3 +9,4 @@ export const serverAddress = deployed.serverAddress;
 export const releaseId = deployed.releaseId;
 export const liveSocket = deployed.liveSocket;
 export const workers = deployed.workers;
+export const certificateExpiry = deployed.certificateExpiry;

@@ -54,6 +54,13 @@ export interface ProbeOptions {
   hostHeader?: string;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
+  /** For https URLs: the CA to trust (PEM) and the name to send as SNI and verify (with an IP in the URL). */
+  tls?: ProbeTls;
+}
+
+export interface ProbeTls {
+  ca?: string;
+  servername?: string;
 }
 
 export interface ReleaseWindow {
@@ -251,6 +258,7 @@ interface SendOptions {
   agent: http.Agent | https.Agent | false;
   timeoutMs: number;
   headers: Record<string, string>;
+  tls?: ProbeTls | undefined;
   /**
    * "all": keep the whole body (requestOnce). "release": keep up to
    * BODY_KEEP_BYTES only when there is no `x-release` header (the body is
@@ -304,7 +312,9 @@ function send(url: URL, o: SendOptions): Promise<RawResult> {
     }, o.timeoutMs);
 
     try {
-      req = mod.request(url, { method: o.method, agent: o.agent, headers });
+      // With an agent, TLS options are the agent's; without one, the request's.
+      const tls = o.agent === false && url.protocol === "https:" ? (o.tls ?? {}) : {};
+      req = mod.request(url, { method: o.method, agent: o.agent, headers, ...tls });
     } catch (err) {
       fail(err);
       return;
@@ -405,7 +415,8 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
   const mod = base.protocol === "https:" ? https : http;
   const agents: Array<http.Agent | false> = [];
   for (let i = 0; i < clients; i++) {
-    agents.push(i < keepAliveClients ? new mod.Agent({ keepAlive: true, maxSockets: 1 }) : false);
+    const tls = base.protocol === "https:" ? (opts.tls ?? {}) : {};
+    agents.push(i < keepAliveClients ? new mod.Agent({ keepAlive: true, maxSockets: 1, ...tls }) : false);
   }
 
   const statuses: Record<string, number> = {};
@@ -499,6 +510,7 @@ export async function runProbe(opts: ProbeOptions): Promise<ProbeSummary> {
         agent,
         timeoutMs,
         headers: baseHeaders,
+        tls: opts.tls,
         keepBody: "release",
       });
       record(target, r, sentMs);
@@ -552,10 +564,11 @@ export interface RequestOnceResult {
  */
 export async function requestOnce(
   url: string,
-  opts: { method?: string; timeoutMs?: number; body?: string; headers?: Record<string, string> } = {},
+  opts: { method?: string; timeoutMs?: number; body?: string; headers?: Record<string, string>; tls?: ProbeTls } = {},
 ): Promise<RequestOnceResult> {
   const u = new URL(url);
   const r = await send(u, {
+    tls: opts.tls,
     method: (opts.method ?? (opts.body !== undefined ? "POST" : "GET")).toUpperCase(),
     body: opts.body,
     agent: false,

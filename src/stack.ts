@@ -19,6 +19,8 @@ export interface DeployedStack {
   liveSocket: pulumi.Output<string>;
   /** The supervisor programs of the app's background jobs. */
   workers: pulumi.Output<string[]>;
+  /** With HTTPS (site.tls): when the served certificate expires; a renewal on the host comes before. */
+  certificateExpiry: pulumi.Output<string> | undefined;
 }
 
 /** Creates every resource of one deployment; `config` comes from `loadConfig()` or `validateConfig()`. */
@@ -99,5 +101,6 @@ export function deployStack(config: DeployConfig): DeployedStack {
     releaseId: deployed.releaseId,
     liveSocket: deployed.liveSocket,
     workers: deployed.workers,
+    certificateExpiry: deployed.certificateExpiry,
   };
 }

@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TLS_DEFAULT } from "./support/siteDefaults";
 
 pulumi.runtime.setMocks(
   {
@@ -118,6 +119,32 @@ const BAD: BadCase[] = [
       'appp: unknown setting; did you mean "app"?',
       'workers: unknown setting; did you mean "app.workers"? (pulumi config set --path app.workers …)',
       "colour: unknown setting (expected one of: host, droplet, app, site, database, sshPrivateKey, djangoSecretKey, dbPassword, secretEnv)",
+    ],
+  },
+  {
+    name: "site.tls: acme needs domain names, its own port, and well-formed ACME settings",
+    config: () =>
+      raw(
+        withValues({
+          site: {
+            serverName: "_",
+            listen: "127.0.0.1:8443",
+            tls: {
+              mode: "acme",
+              email: "ops",
+              directoryUrl: "http://acme.example.net/dir",
+              listen: "8443",
+              hstsMaxAge: -1,
+            },
+          },
+        }),
+      ),
+    errors: [
+      'site.tls.email: expected an e-mail address like "ops@example.com", got "ops"',
+      'site.tls.directoryUrl: expected an https URL like "https://acme.example.net/directory", got "http://acme.example.net/dir"',
+      "site.tls.hstsMaxAge: expected seconds from 0 to 63072000 (2 years), got -1",
+      'site.tls.mode: "acme" needs site.serverName to list domain names only (like "example.com www.example.com"); not "_"',
+      "site.tls.listen: uses the port of site.listen (127.0.0.1:8443); HTTPS needs a port of its own",
     ],
   },
   {
@@ -752,7 +779,7 @@ describe("validateConfig: good configurations", () => {
         healthCheck: HEALTH_DEFAULT,
         migrations: { afterSwitch: [], allowUnsafe: [] },
       },
-      site: { serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx" },
+      site: { serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx", tls: TLS_DEFAULT },
       database: { kind: "local", name: "hc", user: "hc" },
     });
   });
@@ -785,7 +812,12 @@ describe("validateConfig: good configurations", () => {
           healthCheck: { path: "/healthz", expectStatus: 204, expectText: "ok", timeoutSeconds: 30 },
           migrations: { afterSwitch: ["shop.0042_remove_order_note"], allowUnsafe: ["auth.0013_alter_user_name"] },
         },
-        site: { serverName: "shop.example.com www.shop.example.com", listen: 8080, clientMaxBodySize: "25m" },
+        site: {
+          serverName: "shop.example.com www.shop.example.com",
+          listen: 8080,
+          clientMaxBodySize: "25m",
+          tls: { mode: "acme", email: "ops@shop.example.com", staging: "true", listen: 8443, hstsMaxAge: "31536000" },
+        },
         database: { kind: "local", name: "shop_db", user: "shop_user" },
         sshPrivateKey: deployKey.privateKey,
         djangoSecretKey: "not-a-real-secret",
@@ -829,6 +861,7 @@ describe("validateConfig: good configurations", () => {
         listen: "8080",
         clientMaxBodySize: "25m",
         static: "nginx",
+        tls: { mode: "acme", email: "ops@shop.example.com", staging: true, listen: "8443", hstsMaxAge: 31536000 },
       },
       database: { kind: "local", name: "shop_db", user: "shop_user" },
     });
@@ -890,6 +923,7 @@ describe("validateConfig: good configurations", () => {
       listen: "80",
       clientMaxBodySize: "10m",
       static: "nginx",
+      tls: TLS_DEFAULT,
     });
   });
 

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { AppConfig } from "../src/config/types";
 import { makeAppVariant } from "./support/appVariants";
 import { APP_COMMANDS_WITH_ONE_JOB, isSecret, settled, unwrap } from "./support/programMocks";
+import { TLS_DEFAULT } from "./support/siteDefaults";
 
 interface Registered {
   type: string;
@@ -85,7 +86,7 @@ beforeAll(async () => {
     }),
     hostId: "droplet-1",
     app: { ...app, source: makeAppVariant("v1") },
-    site: { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx" },
+    site: { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx", tls: TLS_DEFAULT },
     database: {
       name: "hc",
       user: "hc",

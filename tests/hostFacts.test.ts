@@ -7,6 +7,7 @@ import { defineSiteProgram, renderFrontDoor } from "../src/components/nginxSite"
 import { defineJobProgram } from "../src/components/worker";
 import * as facts from "../src/host/hostFacts";
 import { renderScript } from "../src/host/render";
+import { TLS_DEFAULT } from "./support/siteDefaults";
 
 const web = defineWebProgram({
   app: "hc",
@@ -19,7 +20,7 @@ const web = defineWebProgram({
   healthCheck: { path: "/", expectStatus: 200, timeoutSeconds: 60 },
   checkHost: "localhost",
 });
-const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx" };
+const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx", tls: TLS_DEFAULT };
 const job = { name: "alerts", command: "python manage.py sendalerts", singleton: true };
 
 describe("timeouts in effect on the host", () => {

@@ -9,8 +9,10 @@ import type { HealthCheck, Job } from "../src/config/types";
 import { defineWebProgram, WebProgramInputs } from "../src/components/gunicornService";
 import { hostCommandProvider } from "../src/host/hostCommand";
 import { defineSiteProgram, renderFrontDoor } from "../src/components/nginxSite";
+import { defineHttpsProgram } from "../src/components/https";
 import { DefinedProgram, programCommand } from "../src/components/supervisorProgram";
 import { defineJobProgram } from "../src/components/worker";
+import { TLS_DEFAULT } from "./support/siteDefaults";
 
 const connection = { host: "203.0.113.10", port: 22, user: "root", privateKey: "k", hostKey: "ssh-ed25519 AAAA" };
 const healthCheck: HealthCheck = { path: "/about/", expectStatus: 200, expectText: "Monkey", timeoutSeconds: 60 };
@@ -99,7 +101,7 @@ it("a web program's socket is its own", () => {
 });
 
 describe("site program", () => {
-  const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx" };
+  const site = { serverName: "example.com", listen: "80", clientMaxBodySize: "10m", static: "nginx", tls: TLS_DEFAULT };
   const define = (s: typeof site, hostId = "droplet-1") => defineSiteProgram({ app: "hc", site: s, hostId });
 
   it.each([
@@ -108,6 +110,8 @@ describe("site program", () => {
     ["site.static", { static: "app" }, true],
     // Where the site listens is the front door's, not the site program's.
     ["site.listen", { listen: "8080" }, false],
+    // HTTPS's redirect, ACME webroot and HSTS are the site program's.
+    ["site.tls.mode", { tls: { ...TLS_DEFAULT, mode: "acme" } }, true],
   ])("%s: replaced exactly when its name changes", async (_setting, change, replaced) => {
     const [before, after] = [define(site), define({ ...site, ...change })];
     expect(before.program !== after.program).toBe(replaced);
@@ -122,6 +126,21 @@ describe("site program", () => {
     expect(d.socket).toBe(`/srv/hc/site/${d.program}/nginx.sock`);
     expect(d.stop).toContain(`DIR='/srv/hc/site/${d.program}'`);
     expect(define(site, "droplet-2").program).not.toBe(d.program);
+  });
+
+  it("the HTTPS program changes only with where HTTPS listens: renewals and site changes leave it running", () => {
+    const tls = { ...TLS_DEFAULT, mode: "acme" };
+    const https = (s: typeof site) => defineHttpsProgram({ app: "hc", site: s, hostId: "droplet-1" }).program;
+    const before = https({ ...site, tls });
+    expect(before).toMatch(/^hc-https-[0-9a-f]{8}$/);
+    for (const change of [
+      { serverName: "www.example.com" },
+      { clientMaxBodySize: "1g", static: "app" },
+      { tls: { ...tls, hstsMaxAge: 600, email: "ops@example.com", staging: true } },
+    ]) {
+      expect(https({ ...site, tls, ...change })).toBe(before);
+    }
+    expect(https({ ...site, tls: { ...tls, listen: "8443" } })).not.toBe(before);
   });
 
   it("the front door changes only with where it listens", () => {

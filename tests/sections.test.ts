@@ -3,6 +3,7 @@
 import * as path from "path";
 import { describe, expect, it } from "vitest";
 import { appConfig, siteConfig } from "../src/config/config";
+import { TLS_DEFAULT } from "./support/siteDefaults";
 
 const SOURCE = path.resolve("examples/app");
 
@@ -23,7 +24,13 @@ describe("appConfig and siteConfig", () => {
       path: "/up/",
       timeoutSeconds: 60,
     });
-    expect(siteConfig()).toEqual({ serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx" });
+    expect(siteConfig()).toEqual({
+      serverName: "_",
+      listen: "80",
+      clientMaxBodySize: "10m",
+      static: "nginx",
+      tls: TLS_DEFAULT,
+    });
   });
 
   it("refuse bad settings with the stack config's messages, every problem at once", () => {

@@ -36,9 +36,9 @@ export function healthCheckHost(serverName: string): string {
   return first.startsWith("*.") ? `www${first.slice(1)}` : first.startsWith(".") ? `www${first}` : first;
 }
 
-/** The site's address for links the app builds (https comes with TLS). */
-export function siteUrl(serverName: string): string {
-  return `http://${healthCheckHost(serverName)}`;
+/** The site's address for links the app builds: https when the site serves HTTPS (site.tls). */
+export function siteUrl(serverName: string, https = false): string {
+  return `${https ? "https" : "http"}://${healthCheckHost(serverName)}`;
 }
 
 /**
@@ -58,6 +58,8 @@ export function databaseUrl(db: DatabaseValues): string {
 export interface AppSettingsInputs {
   /** nginx server_name: the default ALLOWED_HOSTS and site URL come from it. */
   serverName: string;
+  /** The site serves HTTPS (site.tls). */
+  https?: boolean;
   secretKey: string;
   database: DatabaseValues;
   envNames: EnvNames;
@@ -83,7 +85,7 @@ export function appSettings(a: AppSettingsInputs): Record<string, string> {
   }
   const values: Record<Exclude<keyof EnvNames, "releaseId">, string | undefined> = {
     allowedHosts: defaultAllowedHosts(a.serverName),
-    siteUrl: siteUrl(a.serverName),
+    siteUrl: siteUrl(a.serverName, a.https),
     secretKey: a.secretKey,
     databaseUrl: databaseUrl(db),
     databaseName: db.name,

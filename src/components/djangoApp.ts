@@ -7,6 +7,7 @@
 // under the names app.envNames gives them) is worked out in appSettings.ts.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { httpsEnabled } from "../config/https";
 import { AppConfig, SiteConfig } from "../config/types";
 import { appSettings, healthCheckHost } from "./appSettings";
 import { GunicornService } from "./gunicornService";
@@ -67,6 +68,8 @@ export class DjangoApp extends pulumi.ComponentResource {
   public readonly liveSocket: pulumi.Output<string>;
   /** The supervisor programs of the background jobs. */
   public readonly workers: pulumi.Output<string[]>;
+  /** With HTTPS (site.tls): the certificate's expiry. */
+  public readonly certificateExpiry: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: DjangoAppArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:app:DjangoApp", name, {}, opts);
@@ -86,7 +89,8 @@ export class DjangoApp extends pulumi.ComponentResource {
         connection,
         hostId,
         app: app.name,
-        packages: app.packages,
+        // certbot gets and renews the site's certificate (site.tls).
+        packages: httpsEnabled(args.site) ? [...app.packages, "certbot"] : app.packages,
         database: args.database.local
           ? { name: args.database.name, user: args.database.user, password: args.database.password }
           : undefined,
@@ -109,6 +113,7 @@ export class DjangoApp extends pulumi.ComponentResource {
       .apply(([secretKey, secretEnv, db]) =>
         appSettings({
           serverName: args.site.serverName,
+          https: httpsEnabled(args.site),
           secretKey,
           database: {
             name: String(db.name),
@@ -195,6 +200,12 @@ export class DjangoApp extends pulumi.ComponentResource {
     this.releaseId = release.releaseId;
     this.liveSocket = site.liveSocket;
     this.workers = pulumi.all(workers.map((w) => w.program));
-    this.registerOutputs({ releaseId: this.releaseId, liveSocket: this.liveSocket, workers: this.workers });
+    this.certificateExpiry = site.certificateExpiry;
+    this.registerOutputs({
+      releaseId: this.releaseId,
+      liveSocket: this.liveSocket,
+      workers: this.workers,
+      certificateExpiry: this.certificateExpiry,
+    });
   }
 }

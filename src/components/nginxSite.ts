@@ -11,6 +11,7 @@
 // Traffic to the app goes through another symlink, renamed onto the new
 // release's healthy socket (the upstream switch): no reload either.
 import * as pulumi from "@pulumi/pulumi";
+import { httpsEnabled, httpsPortSuffix } from "../config/https";
 import { SiteConfig } from "../config/types";
 import { HostCommand } from "../host/hostCommand";
 import {
@@ -25,6 +26,7 @@ import {
 } from "../host/hostFacts";
 import { renderScript, renderTemplate } from "../host/render";
 import { SshTarget } from "../host/ssh";
+import { Https } from "./https";
 import { defineProgram, supervisorProgram } from "./supervisorProgram";
 
 export interface NginxSiteArgs {
@@ -62,12 +64,53 @@ const TRY_FILES: Record<SiteConfig["static"], string> = {
   app: "/media$uri",
 };
 
+/**
+ * The site program's part of HTTPS (site.tls): ACME's HTTP-01 answers from the webroot, a redirect
+ * of plain HTTP once HTTPS serves (the flag file, checked per request: turning it on needs no
+ * reload), and HSTS on HTTPS responses. The HTTPS program marks its requests X-Forwarded-Proto https.
+ */
+function httpsParts(app: string, site: SiteConfig): { maps: string; server: string } {
+  if (!httpsEnabled(site)) return { maps: "", server: "" };
+  const { ACME_DIR, HTTPS_FLAG } = hostPaths(app);
+  const hsts = site.tls.hstsMaxAge > 0;
+  const maps = `    # HTTPS (site.tls): which requests are ACME's, and the HSTS header for HTTPS ones.
+    map $uri $acme_challenge {
+        "~^/\\.well-known/acme-challenge/" 1;
+        default 0;
+    }
+${
+  hsts
+    ? `    map $http_x_forwarded_proto $hsts {
+        https "max-age=${site.tls.hstsMaxAge}";
+        default "";
+    }
+`
+    : ""
+}`;
+  const server = `        # Plain HTTP goes to HTTPS once it serves (the flag), except ACME's challenges. One
+        # condition per "if": the parts are joined into one value first.
+        set $to_https "$http_x_forwarded_proto:$acme_challenge";
+        if (-f ${HTTPS_FLAG}) {
+            set $to_https "\${to_https}:on";
+        }
+        if ($to_https = "http:0:on") {
+            return 301 https://$host${httpsPortSuffix(site.tls)}$request_uri;
+        }
+${hsts ? "        add_header Strict-Transport-Security $hsts always;\n" : ""}        location ^~ /.well-known/acme-challenge/ {
+            root ${ACME_DIR};
+            try_files $uri @app;
+        }
+`;
+  return { maps, server };
+}
+
 /** The site program's name, socket and scripts (pure). */
 export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: string }) {
   const dir = (program: string) => siteProgramDir(a.app, program);
   const socket = (program: string) => `${dir(program)}/nginx.sock`;
   const checkSocket = (program: string) => `${dir(program)}/check.sock`;
   const anyName = a.site.serverName === "_";
+  const https = httpsParts(a.app, a.site);
   const nginxConf = (program: string) =>
     renderTemplate("nginx-site.conf", {
       APP: a.app,
@@ -84,6 +127,8 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
       DEFAULT: anyName ? " default_server" : "",
       SERVER_NAME: a.site.serverName,
       CLIENT_MAX_BODY_SIZE: a.site.clientMaxBodySize,
+      HTTPS_MAPS: https.maps,
+      HTTPS_SERVER: https.server,
     });
   const defined = defineProgram({
     app: a.app,
@@ -122,6 +167,8 @@ export class NginxSite extends pulumi.ComponentResource {
   public readonly liveSocket: pulumi.Output<string>;
   /** The live site program. */
   public readonly siteProgram: pulumi.Output<string>;
+  /** With HTTPS (site.tls): the certificate's expiry. */
+  public readonly certificateExpiry: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: NginxSiteArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("djangozd:web:NginxSite", name, {}, opts);
@@ -154,7 +201,7 @@ export class NginxSite extends pulumi.ComponentResource {
 
     const front = renderFrontDoor(args.app, args.site);
     const frontScript = renderScript("site.sh", { APP: args.app, SITE: front });
-    new HostCommand(
+    const frontDoor = new HostCommand(
       `${name}-config`,
       {
         connection: args.connection,
@@ -166,6 +213,15 @@ export class NginxSite extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [siteSwitch] },
     );
+
+    // HTTPS asks the ACME server to fetch its challenge from the site: after the front door is up.
+    const https = httpsEnabled(args.site)
+      ? new Https(
+          `${name}-https`,
+          { connection: args.connection, hostId: args.hostId, app: args.app, site: args.site },
+          { parent: this, dependsOn: [frontDoor] },
+        )
+      : undefined;
 
     const target = pulumi
       .all([args.socket, args.releaseDir])
@@ -184,6 +240,11 @@ export class NginxSite extends pulumi.ComponentResource {
     );
     this.liveSocket = pulumi.all([upstream.stdout, args.socket]).apply(([, socket]) => socket);
     this.siteProgram = program.program;
-    this.registerOutputs({ liveSocket: this.liveSocket, siteProgram: this.siteProgram });
+    this.certificateExpiry = https?.certificateExpiry;
+    this.registerOutputs({
+      liveSocket: this.liveSocket,
+      siteProgram: this.siteProgram,
+      certificateExpiry: this.certificateExpiry,
+    });
   }
 }

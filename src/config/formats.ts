@@ -57,6 +57,9 @@ export const WSGI = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_
 export const GIT_URL = /^((https?|ssh|git|file):\/\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$/;
 export const GIT_REF = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
 export const SERVER_NAME = /^[A-Za-z0-9*._-]+( [A-Za-z0-9*._-]+)*$/;
+export const EMAIL = /^[^\s@"'<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
+export const HTTPS_URL = /^https:\/\/[^\s"'\\]+$/;
+export const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
 export const BODY_SIZE = /^[0-9]+[kKmMgG]?$/;
 export const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 export const PG_VERSION = /^[0-9]{2}$/;
@@ -82,6 +85,11 @@ export function isListen(s: string): boolean {
   const v6 = /^\[([0-9A-Fa-f:.]+)\]:([0-9]+)$/.exec(s);
   if (v6) return net.isIPv6(v6[1]) && isPort(v6[2]);
   return false;
+}
+
+/** The port of a valid listen value ("443", "127.0.0.1:8443", "[::]:443"). */
+export function listenPort(listen: string): number {
+  return Number(listen.slice(listen.lastIndexOf(":") + 1));
 }
 
 export function isOneLine(s: string): boolean {

@@ -13,6 +13,10 @@ import {
   checkSource,
   DNS_RECORD,
   DOMAIN,
+  EMAIL,
+  HTTPS_URL,
+  listenPort,
+  PEM_CERTIFICATE,
   envNameList,
   envVars,
   GIT_REF,
@@ -389,6 +393,35 @@ export const APP = section(
   },
 );
 
+export const TLS = section({
+  mode: setting(choice(["auto", "acme", "off"], '"auto", "acme" or "off"'), {
+    default: "auto",
+    help: 'HTTPS. "acme": certificates from Let\'s Encrypt (or tls.directoryUrl), renewed on the host; "auto": acme when site.serverName names public domains, else off.',
+  }),
+  email: setting(text('an e-mail address like "ops@example.com"', pattern(EMAIL)), {
+    help: "ACME account e-mail: expiry and policy notices.",
+  }),
+  staging: setting(yesNo, {
+    default: false,
+    help: "Let's Encrypt's staging server: untrusted certificates, generous limits; for trying it out.",
+  }),
+  directoryUrl: setting(text('an https URL like "https://acme.example.net/directory"', pattern(HTTPS_URL)), {
+    defaultText: "Let's Encrypt",
+    help: "Another ACME server's directory URL.",
+  }),
+  directoryCa: setting(text('one PEM certificate ("-----BEGIN CERTIFICATE-----" …)', pattern(PEM_CERTIFICATE)), {
+    help: "A CA the host trusts for the ACME server (a private one); added to the host's trust store.",
+  }),
+  listen: setting(text('a port or address:port like "443" or "127.0.0.1:8443"', isListen), {
+    default: "443",
+    help: "Where HTTPS listens.",
+  }),
+  hstsMaxAge: setting(wholeNumber(0, 63072000, "seconds from 0 to 63072000 (2 years)"), {
+    default: 0,
+    help: "Strict-Transport-Security max-age sent with HTTPS responses; 0 sends none.",
+  }),
+});
+
 export const SITE = section(
   {
     serverName: setting(
@@ -407,8 +440,24 @@ export const SITE = section(
       default: "nginx",
       help: "Who serves STATIC_URL: nginx from the release's STATIC_ROOT (the app for any file it lacks), or the app (whitenoise).",
     }),
+    tls: setting(TLS, { readEmpty: true, help: "HTTPS for site.serverName." }),
   },
-  { expected: "an object (pulumi config set --path site.serverName example.com …)" },
+  {
+    expected: "an object (pulumi config set --path site.serverName example.com …)",
+    rule(p, at, { serverName = "_", listen, tls }) {
+      if (tls?.mode !== "acme") return;
+      const bad = serverName.split(" ").filter((n) => !DOMAIN.test(n));
+      if (bad.length > 0) {
+        p.add(
+          `${at}.tls.mode`,
+          `"acme" needs site.serverName to list domain names only (like "example.com www.example.com"); not ${bad.map((n) => JSON.stringify(n)).join(", ")}`,
+        );
+      }
+      if (listen !== undefined && tls.listen !== undefined && listenPort(listen) === listenPort(tls.listen)) {
+        p.add(`${at}.tls.listen`, `uses the port of site.listen (${listen}); HTTPS needs a port of its own`);
+      }
+    },
+  },
 );
 
 /** Read by rules.ts: which settings apply depends on `kind`, and name and user default to the app name. */

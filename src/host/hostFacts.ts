@@ -50,6 +50,12 @@ export function hostPaths(app: string) {
     LIVE_RELEASE_SOCKET: `${dirs.RUN_DIR}/current.sock`,
     /** Runs a command inside a release (templates/release-exec.sh). */
     RELEASE_EXEC: `${dirs.BIN_DIR}/release-exec`,
+    /** The certificate the HTTPS program serves (site.tls): root and nginx's workers only. */
+    TLS_DIR: `${root}/tls`,
+    /** Where certbot puts ACME's HTTP-01 answers; the site program serves them. */
+    ACME_DIR: `${root}/acme`,
+    /** Exists while HTTPS serves: the site program then redirects plain HTTP (checked per request, no reload). */
+    HTTPS_FLAG: `${root}/tls/https-on`,
   };
 }
 
@@ -134,6 +140,8 @@ export const JOB_STOP_WAIT = JOB_STOP_TIMEOUT;
 
 /** How long a new site program has to answer its check. */
 export const SITE_START_TIMEOUT = 30;
+/** Seconds an ACME order may take (certbot's own HTTP timeouts and the validation included). */
+export const ACME_TIMEOUT = 300;
 /** How long a new job program has to reach RUNNING. */
 export const JOB_START_TIMEOUT = 20;
 

@@ -1,7 +1,7 @@
 // Runs one `pulumi up` while the load probe hammers the site and one slow
 // request is in flight across the switch: the measurement behind "zero
 // downtime". Used by the demo, the integration tests and the benchmark.
-import { ProbePath, ProbeSummary, requestOnce, runProbe } from "../../probe/probe";
+import { ProbePath, ProbeSummary, ProbeTls, requestOnce, runProbe } from "../../probe/probe";
 import { CliResult, SandboxStack } from "./sandboxStack";
 
 export interface DeployUnderLoadResult {
@@ -25,6 +25,10 @@ export interface DeployUnderLoadOptions {
   minProbeMs?: number;
   /** Load before the deploy starts and after it ends. Default 2 s each. */
   marginMs?: number;
+  /** The Host header of every request (a site name, with an IP in the URL). */
+  hostHeader?: string;
+  /** For an https URL: the CA to trust and the SNI name. */
+  tls?: ProbeTls;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,6 +43,8 @@ export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOpt
     keepAliveShare: 0.5,
     signal: stop.signal,
     paths: o.paths,
+    hostHeader: o.hostHeader,
+    tls: o.tls,
   });
   await sleep(margin);
 
@@ -46,7 +52,11 @@ export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOpt
   const slowStartedAt = Date.now();
   const slow =
     slowSeconds > 0
-      ? requestOnce(`${o.url}/slow/?seconds=${slowSeconds}`, { timeoutMs: (slowSeconds + 60) * 1000 }).then(
+      ? requestOnce(`${o.url}/slow/?seconds=${slowSeconds}`, {
+          timeoutMs: (slowSeconds + 60) * 1000,
+          headers: o.hostHeader ? { Host: o.hostHeader } : {},
+          tls: o.tls,
+        }).then(
           (r) => ({
             status: r.status,
             ms: r.ms,

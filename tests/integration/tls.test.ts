@@ -1,0 +1,179 @@
+// HTTPS (site.tls) for real: Pebble, Let's Encrypt's ACME test server, runs on loopback and
+// validates HTTP-01 against the sandbox's nginx; certbot on the sandbox host gets, installs and
+// renews the certificate. The load probe checks the chain against Pebble's root and counts every
+// failed request and connection reset while a deploy and a forced renewal run.
+import * as crypto from "crypto";
+import * as path from "path";
+import * as tls from "tls";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { requestOnce, runProbe } from "../../probe/probe";
+import { makeAppVariant } from "../support/appVariants";
+import { deployUnderLoad } from "../support/deployUnderLoad";
+import { Pebble, startPebble } from "../support/pebble";
+import { REPO } from "../support/pulumiEnv";
+import { SandboxInfo, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
+
+const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+const HTTP_PORT = 8093;
+const HTTPS_PORT = 8443;
+const NAME = "shop.acme.test";
+const HTTP_URL = `http://127.0.0.1:${HTTP_PORT}`;
+const HTTPS_URL = `https://127.0.0.1:${HTTPS_PORT}`;
+const stack = new SandboxStack("tls-shop");
+let sandbox: SandboxInfo;
+let pebble: Pebble;
+let root: string;
+
+const onHost = (command: string) => sandboxExec(place, command);
+const httpsGet = (p: string) =>
+  requestOnce(`${HTTPS_URL}${p}`, { headers: { Host: NAME }, tls: { ca: root, servername: NAME }, timeoutMs: 15_000 });
+
+/** The certificate HTTPS serves now: its serial and expiry, checked against Pebble's root. */
+function servedCertificate(): Promise<{ serial: string; validTo: string; issuer: string }> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: "127.0.0.1", port: HTTPS_PORT, servername: NAME, ca: root }, () => {
+      const c = s.getPeerCertificate();
+      s.end();
+      resolve({ serial: c.serialNumber, validTo: c.valid_to, issuer: String(c.issuer.CN ?? "") });
+    });
+    s.on("error", reject);
+  });
+}
+
+function siteConfig(serverName = NAME) {
+  return {
+    listen: `127.0.0.1:${HTTP_PORT}`,
+    serverName,
+    tls: {
+      mode: "acme",
+      email: "ops@acme.test",
+      directoryUrl: pebble.directoryUrl,
+      directoryCa: pebble.directoryCa,
+      listen: `127.0.0.1:${HTTPS_PORT}`,
+      hstsMaxAge: 600,
+    },
+  };
+}
+
+beforeAll(async () => {
+  // A fresh host, as a new droplet would be: no certificate or ACME account from an earlier run.
+  sandbox = await startSandbox({ ...place, fresh: true });
+  pebble = await startPebble({ httpPort: HTTP_PORT });
+  await stack.remove();
+  await stack.init(sandbox, {
+    djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+    dbPassword: crypto.randomBytes(18).toString("base64url"),
+  });
+  stack.setPlain({
+    app: { name: "shop", source: makeAppVariant("v1"), healthCheck: { path: "/about/" } },
+    site: siteConfig(),
+  });
+});
+
+afterAll(async () => {
+  await stack.remove();
+  await pebble?.stop();
+  await stopSandbox(place);
+});
+
+describe("HTTPS from an ACME server", () => {
+  test("the first up gets a certificate and serves HTTPS; plain HTTP redirects, ACME's path excepted", async () => {
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    console.log(`first up with HTTPS: ${r.seconds.toFixed(1)} s`);
+    root = await pebble.issuingRoot();
+
+    const page = await httpsGet("/about/");
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("v1");
+    expect(page.headers["strict-transport-security"]).toBe("max-age=600");
+    const cert = await servedCertificate();
+    expect(cert.issuer).toMatch(/Pebble/);
+
+    const plain = await requestOnce(`${HTTP_URL}/about/?x=1`, { headers: { Host: NAME } });
+    expect(plain.status).toBe(301);
+    expect(plain.headers["location"]).toBe(`https://${NAME}:${HTTPS_PORT}/about/?x=1`);
+    expect(plain.headers["strict-transport-security"]).toBeUndefined();
+    // certbot's webroot answers over plain HTTP (renewals), and a path it lacks goes to the app.
+    await onHost(
+      "mkdir -p /srv/shop/acme/.well-known/acme-challenge && echo token-ok > /srv/shop/acme/.well-known/acme-challenge/t1",
+    );
+    const challenge = await requestOnce(`${HTTP_URL}/.well-known/acme-challenge/t1`, { headers: { Host: NAME } });
+    expect([challenge.status, challenge.body.trim()]).toEqual([200, "token-ok"]);
+
+    // The expiry is a stack output, and the key is readable by nginx's workers only (and root).
+    const outputs = await stack.outputs();
+    expect(new Date(String(outputs.certificateExpiry)).getTime()).toBeGreaterThan(Date.now() + 30 * 86400_000);
+    expect(new Date(String(outputs.certificateExpiry)).toUTCString()).toBe(new Date(cert.validTo).toUTCString());
+    expect((await onHost("stat -c '%a %U:%G' /srv/shop/tls/privkey.pem /srv/shop/tls")).trim().split("\n")).toEqual([
+      "640 root:www-data",
+      "750 root:www-data",
+    ]);
+
+    // Nothing changed: nothing to do, and the ACME server is not asked again.
+    const again = await stack.preview(["--expect-no-changes"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+
+  test("a deploy under HTTPS load drops no request", async () => {
+    stack.setPlain({
+      app: { name: "shop", source: makeAppVariant("v2"), healthCheck: { path: "/about/" } },
+      site: siteConfig(),
+    });
+    const result = await deployUnderLoad(stack, {
+      url: HTTPS_URL,
+      hostHeader: NAME,
+      tls: { ca: root, servername: NAME },
+    });
+    expect(result.up.code, result.up.stdout + result.up.stderr).toBe(0);
+    const p = result.probe;
+    console.log(`deploy over HTTPS: ${p.failed} failed of ${p.requests}; up ${result.up.seconds.toFixed(1)} s`);
+    expect(p.requests).toBeGreaterThan(500);
+    expect(p.failed, JSON.stringify(p.failuresSample)).toBe(0);
+    expect(result.slow).toMatchObject({ status: 200 });
+    expect((await httpsGet("/about/")).body).toContain("v2");
+  });
+
+  test("a renewal under load serves the new certificate with no reload and no failed request", async () => {
+    const before = await servedCertificate();
+    // The HTTPS program's nginx processes: a reload or restart would replace its workers.
+    const processes = () => onHost("m=$(pgrep -f 'shop-https-[0-9a-f]+/nginx.conf'); echo $m; pgrep -P $m | sort");
+    const processesBefore = await processes();
+    const stop = new AbortController();
+    const probe = runProbe({
+      url: HTTPS_URL,
+      hostHeader: NAME,
+      tls: { ca: root, servername: NAME },
+      clients: 32,
+      keepAliveShare: 0.5,
+      signal: stop.signal,
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const started = Date.now();
+    // What certbot's timer runs when the certificate is due, forced now.
+    await onHost("certbot renew --force-renewal --cert-name shop --no-random-sleep-on-renew -q");
+    const renewSeconds = (Date.now() - started) / 1000;
+    const after = await servedCertificate();
+    await new Promise((r) => setTimeout(r, 3000));
+    stop.abort();
+    const p = await probe;
+    console.log(`renewal under load: ${p.failed} failed of ${p.requests}; certbot renew ${renewSeconds.toFixed(1)} s`);
+    expect(after.serial).not.toBe(before.serial);
+    expect(p.requests).toBeGreaterThan(500);
+    expect(p.failed, JSON.stringify(p.failuresSample)).toBe(0);
+    expect(processesBefore.trim().split("\n")).toHaveLength(2); // the master and its worker
+    expect(await processes()).toBe(processesBefore);
+    const preview = await stack.preview(["--expect-no-changes"]);
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+  });
+
+  test("a failed issuance fails the deploy with the ACME server's error; the site keeps serving", async () => {
+    stack.setPlain({ site: siteConfig(`${NAME} blocked.acme.test`) });
+    const r = await stack.up();
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/blocked\.acme\.test/);
+    expect(r.stdout + r.stderr).toMatch(/did not issue a certificate/);
+    expect((await httpsGet("/about/")).status).toBe(200);
+    expect((await requestOnce(`${HTTP_URL}/about/`, { headers: { Host: NAME } })).status).toBe(301);
+  });
+});
