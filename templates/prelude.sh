@@ -65,6 +65,10 @@ install_file() { # CONTENT FILE [MODE]
   mv -f "$2.new" "$2"
 }
 
+# One line for the `pulumi up` output while the step runs: HostCommand shows lines with this mark
+# as they come (and keeps them, unmarked, in a failed step's output).
+progress() { echo "::progress:: $*" >&2; }
+
 # Stop a supervisor program gracefully and remove it, with its files. supervisor sends TERM to
 # the whole process group and waits up to the program's stopwaitsecs: gunicorn finishes the
 # requests in flight, a worker its current loop. The config file goes last, so a stop that
@@ -77,6 +81,7 @@ program_known() { # PROGRAM: known to supervisord in any state (status exits non
 }
 remove_program() { # PROGRAM [DIR]
   if program_known "$1"; then
+    progress "stopping $1 (requests in flight finish first)"
     supervisorctl stop "$1" >&2 || true
     supervisorctl remove "$1" >&2 || true
   fi

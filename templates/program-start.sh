@@ -115,12 +115,18 @@ main() {
   local deadline=$((SECONDS + TIMEOUT))
   # A worker must still be RUNNING after supervisor's startsecs, not just started.
   [[ -n $SOCKET ]] || sleep 2
+  local started=$SECONDS next_note=$((SECONDS + 5))
+  progress "$PROGRAM started; checking it (up to ${TIMEOUT}s)"
   until healthy; do
     ((SECONDS < deadline)) || give_up
+    if ((SECONDS >= next_note)); then
+      progress "$PROGRAM not healthy yet after $((SECONDS - started)) s: $last"
+      next_note=$((SECONDS + 5))
+    fi
     sleep 0.5
   done
   touch "$healthy_mark"
-  echo "$PROGRAM healthy: $last" >&2
+  progress "$PROGRAM healthy after $((SECONDS - started)) s: $last"
 }
 
 main "$@"

@@ -26,7 +26,7 @@ set -euo pipefail
 : "${SHARED_DIRS?}" "${FACTS_PY:?}" "${SERVER_PACKAGES:?}" "${PIP_HINT_PY:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
 : "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${CURRENT_RELEASE:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
 
-log() { echo "release $RELEASE_ID: $*" >&2; }
+log() { progress "release $RELEASE_ID: $*"; }
 
 unpack() {
   local partial=$RELEASE_DIR.partial
@@ -71,7 +71,10 @@ build_venv() {
   rm -rf "$partial" "$VENV_DIR"
   "$PYTHON" -m venv "$partial" </dev/null
   : >"$VENV_DIR.log"
+  local started=$SECONDS
+  log "pip install -r requirements.txt (log: $VENV_DIR.log)"
   pip_install -r "$RELEASE_DIR/requirements.txt"
+  log "pip install done in $((SECONDS - started)) s"
   add_server_packages "$partial"
   cp "$RELEASE_DIR/requirements.txt" "$partial/.requirements.txt"
   # The venv's files carry its path (#! lines, activate scripts, editable installs' .pth and

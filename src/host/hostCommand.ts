@@ -62,8 +62,26 @@ const KEPT_OUTPUT_CHARS = 4000;
 async function run(inputs: Inputs, script: string) {
   // The wait for the host lock (templates/prelude.sh) comes on top of the script's own time.
   const timeout = (inputs.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT) + LOCK_WAIT;
-  const result = await runOverSsh(inputs.connection, `LOCK_WAIT=${LOCK_WAIT}\n${script}`, inputs.stdin ?? "", timeout);
+  const result = await runOverSsh(
+    inputs.connection,
+    `LOCK_WAIT=${LOCK_WAIT}\n${script}`,
+    inputs.stdin ?? "",
+    timeout,
+    progressPrinter(),
+  );
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
+}
+
+/**
+ * Long steps say what they are doing: the engine shows a provider's stderr in the `pulumi up`
+ * output as it comes (under the stack, and again in its diagnostics), with the time since the step began.
+ */
+function progressPrinter() {
+  const started = Date.now();
+  return (line: string) => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    process.stderr.write(`[+${seconds}s] ${line.slice(0, 300)}\n`);
+  };
 }
 
 /** Upload (when any) and the create script: what create does, and what repairs drift. */

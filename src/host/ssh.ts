@@ -115,12 +115,45 @@ export async function uploadOverSsh(t: SshTarget, localPath: string, remotePath:
   }
 }
 
-/** Runs `script` with bash strict mode on the host; rejects with the exit code and stderr's tail. */
+/** The mark of a progress line on a script's stderr (prelude.sh's `progress`). */
+export const PROGRESS_MARK = "::progress:: ";
+
+/**
+ * Splits a stream into lines: progress lines go to `onProgress` as they arrive (unmarked);
+ * every line, unmarked, to `keep`.
+ */
+function lineSplitter(keep: (text: string) => void, onProgress?: (line: string) => void) {
+  let partial = "";
+  const emit = (line: string) => {
+    if (line.startsWith(PROGRESS_MARK)) {
+      line = line.slice(PROGRESS_MARK.length);
+      onProgress?.(line);
+    }
+    keep(`${line}\n`);
+  };
+  return {
+    push(chunk: string) {
+      const lines = (partial + chunk).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) emit(line);
+    },
+    end() {
+      if (partial) emit(partial);
+      partial = "";
+    },
+  };
+}
+
+/**
+ * Runs `script` with bash strict mode on the host; rejects with the exit code and stderr's tail.
+ * `onProgress` gets the script's progress lines while it runs.
+ */
 export async function runOverSsh(
   t: SshTarget,
   script: string,
   stdin: string,
   timeoutSeconds: number,
+  onProgress?: (line: string) => void,
 ): Promise<ScriptResult> {
   const client = await connect(t);
   try {
@@ -132,10 +165,10 @@ export async function runOverSsh(
         stream.on("data", (d: Buffer) => {
           if (stdout.length < MAX_CAPTURE) stdout += d.toString();
         });
-        stream.stderr.on("data", (d: Buffer) => {
-          stderr = (stderr + d.toString()).slice(-MAX_CAPTURE);
-        });
+        const errLines = lineSplitter((text) => (stderr = (stderr + text).slice(-MAX_CAPTURE)), onProgress);
+        stream.stderr.on("data", (d: Buffer) => errLines.push(d.toString()));
         stream.on("close", (code: number | null, signal?: string) => {
+          errLines.end();
           if (code === 0) return resolve({ stdout, stderr });
           const why =
             code === 124 ? `timed out after ${timeoutSeconds}s` : signal ? `killed by ${signal}` : `exit code ${code}`;

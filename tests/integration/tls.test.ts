@@ -66,21 +66,36 @@ beforeAll(async () => {
   });
   stack.setPlain({
     app: { name: "shop", source: makeAppVariant("v1"), healthCheck: { path: "/about/" } },
-    site: siteConfig(),
+    site: { listen: `127.0.0.1:${HTTP_PORT}`, serverName: NAME },
   });
 });
 
 afterAll(async () => {
   await stack.remove();
   await pebble?.stop();
-  await stopSandbox(place);
+  if (!process.env.KEEP_SANDBOX) await stopSandbox(place);
 });
 
 describe("HTTPS from an ACME server", () => {
-  test("the first up gets a certificate and serves HTTPS; plain HTTP redirects, ACME's path excepted", async () => {
+  test("a site on plain HTTP turns HTTPS on under load: no connection error, 200s until the redirect starts, 301s after", async () => {
+    const first = await stack.up();
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect((await requestOnce(`${HTTP_URL}/about/`, { headers: { Host: NAME } })).status).toBe(200);
+
+    stack.setPlain({ site: siteConfig() });
+    const stop = new AbortController();
+    const probe = runProbe({ url: HTTP_URL, hostHeader: NAME, clients: 16, keepAliveShare: 0.5, signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 2000));
     const r = await stack.up();
+    await new Promise((r) => setTimeout(r, 2000));
+    stop.abort();
+    const p = await probe;
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    console.log(`first up with HTTPS: ${r.seconds.toFixed(1)} s`);
+    console.log(
+      `HTTPS turned on: up ${r.seconds.toFixed(1)} s; plain HTTP under load: ${JSON.stringify(p.statuses)}, errors ${JSON.stringify(p.errors)}`,
+    );
+    expect(p.errors).toEqual({});
+    expect(Object.keys(p.statuses).sort()).toEqual(["200", "301"]);
     root = await pebble.issuingRoot();
 
     const page = await httpsGet("/about/");
@@ -167,6 +182,21 @@ describe("HTTPS from an ACME server", () => {
     expect(preview.code, preview.stdout + preview.stderr).toBe(0);
   });
 
+  test("another ACME server (like staging to production) gets a new certificate, though the old one is not due", async () => {
+    const before = await servedCertificate();
+    // The same Pebble under another URL: certbot would keep the certificate, not due for months.
+    stack.setPlain({
+      site: {
+        ...siteConfig(),
+        tls: { ...siteConfig().tls, directoryUrl: pebble.directoryUrl.replace("127.0.0.1", "localhost") },
+      },
+    });
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await servedCertificate()).serial).not.toBe(before.serial);
+    stack.setPlain({ site: siteConfig() });
+  });
+
   test("a failed issuance fails the deploy with the ACME server's error; the site keeps serving", async () => {
     stack.setPlain({ site: siteConfig(`${NAME} blocked.acme.test`) });
     const r = await stack.up();
@@ -175,5 +205,22 @@ describe("HTTPS from an ACME server", () => {
     expect(r.stdout + r.stderr).toMatch(/did not issue a certificate/);
     expect((await httpsGet("/about/")).status).toBe(200);
     expect((await requestOnce(`${HTTP_URL}/about/`, { headers: { Host: NAME } })).status).toBe(301);
+  });
+
+  test("HTTPS turned off: plain HTTP serves again, HTTPS stops, the certificate and its renewal are gone", async () => {
+    stack.setPlain({ site: { listen: `127.0.0.1:${HTTP_PORT}`, serverName: NAME, tls: { mode: "off" } } });
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const plain = await requestOnce(`${HTTP_URL}/about/`, { headers: { Host: NAME } });
+    // What the host looked like, should this ever fail.
+    const state = () =>
+      onHost("supervisorctl status; ls -l /srv/shop/site /srv/shop/run; tail -n 5 /var/log/shop/shop-site-*.log");
+    expect(plain.status, plain.status === 200 ? "" : `${plain.body}\n${r.stdout}\n${await state()}`).toBe(200);
+    await expect(httpsGet("/about/")).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    const left = await onHost(
+      "(ls -A /etc/letsencrypt/renewal /etc/letsencrypt/renewal-hooks/deploy; ls -d /srv/shop/tls) 2>&1 || true",
+    );
+    expect(left).not.toMatch(/shop\./);
+    expect(left).toMatch(/cannot access '\/srv\/shop\/tls'/);
   });
 });
