@@ -20,8 +20,19 @@ beforeAll(async () => {
       .on("authentication", (ctx) => (ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"])))
       .on("ready", () =>
         conn.on("session", (accept) =>
-          accept().on("exec", (acceptExec) => {
+          accept().on("exec", (acceptExec, _reject, info) => {
             const stream = acceptExec();
+            if (info.command.includes("progress-test")) {
+              // Progress lines split across writes, among other stderr output; then a failure.
+              stream.stderr.write("::progress:: building v");
+              stream.stderr.write("env\npip says hello\n::progress:: manage.py migrate\n");
+              setTimeout(() => {
+                stream.stderr.write("boom\n");
+                stream.exit(1);
+                stream.end();
+              }, 50);
+              return;
+            }
             stream.write("connected\n");
             stream.exit(0);
             stream.end();
@@ -56,5 +67,18 @@ describe("host keys of every type the config accepts", () => {
   it("refuses a key that is not the pinned one", async () => {
     const other = utils.generateKeyPairSync("ecdsa", { bits: 256 }).public;
     await expect(runOverSsh(target(other), "true", "", 10)).rejects.toThrow(/host key mismatch/);
+  });
+});
+
+describe("progress lines", () => {
+  it("reach onProgress as they come, unmarked, and stay in a failure's output without the mark", async () => {
+    const seen: string[] = [];
+    const run = runOverSsh(target(keys.ed25519.public), "# progress-test\ntrue", "", 10, (l) => seen.push(l));
+    const err = await run.then(
+      () => undefined,
+      (e: Error & { details?: string }) => e,
+    );
+    expect(seen).toEqual(["building venv", "manage.py migrate"]);
+    expect(err?.details).toBe("building venv\npip says hello\nmanage.py migrate\nboom");
   });
 });
