@@ -89,7 +89,7 @@ remove_program() { # PROGRAM [DIR]
     echo "could not stop $1: $(supervisorctl status "$1" 2>&1)" >&2
     return 1
   fi
-  rm -f "/etc/supervisor/conf.d/$1.conf" "/etc/supervisor/conf.d/.$1.healthy"
+  rm -f "/etc/supervisor/conf.d/$1.conf" "/etc/supervisor/conf.d/.$1.healthy" "/etc/supervisor/conf.d/.$1.owner"
   [[ -z ${2:-} ]] || rm -rf "$2"
 }
 

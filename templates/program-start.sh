@@ -15,8 +15,9 @@
 # removed with the program), FILE and FILE_CONTENT (written first), TEST (a
 # command that must accept FILE before the program is added); for a singleton
 # job: EXCLUSIVE, a regex matching the names of the job's programs (others are stopped first).
+# RESOURCE_ID (the resource running this) becomes the program's owner: see program-stop.sh.
 set -euo pipefail
-: "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}"
+: "${PROGRAM:?}" "${CONF:?}" "${LOG:?}" "${TIMEOUT:?}" "${RESOURCE_ID:?}"
 SOCKET=${SOCKET:-}
 DIR=${DIR:-}
 EXCLUSIVE=${EXCLUSIVE:-}
@@ -107,6 +108,7 @@ main() {
   stop_others
   write_files
   install_file "$CONF" "$conf_file"
+  echo "$RESOURCE_ID" >"/etc/supervisor/conf.d/.$PROGRAM.owner"
   supervisorctl update "$PROGRAM" >&2
   # Present but stopped (a repair): start it.
   if [[ $(supervisorctl status "$PROGRAM" 2>&1 || true) == *@(STOPPED|EXITED|FATAL|BACKOFF)* ]]; then

@@ -59,12 +59,15 @@ interface State extends Inputs {
 
 // Output lines kept in state: enough to read what happened, never unbounded.
 const KEPT_OUTPUT_CHARS = 4000;
-async function run(inputs: Inputs, script: string) {
+// RESOURCE_ID tells a script which resource runs it: after a failed `up`, an old resource
+// (pending delete) and a new one can define the same program, and the old one's delete must
+// leave alone what the new one owns (templates/program-stop.sh).
+async function run(inputs: Inputs, script: string, resourceId: string) {
   // The wait for the host lock (templates/prelude.sh) comes on top of the script's own time.
   const timeout = (inputs.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT) + LOCK_WAIT;
   const result = await runOverSsh(
     inputs.connection,
-    `LOCK_WAIT=${LOCK_WAIT}\n${script}`,
+    `LOCK_WAIT=${LOCK_WAIT}\nRESOURCE_ID=${shellWord(resourceId)}\n${script}`,
     inputs.stdin ?? "",
     timeout,
     progressPrinter(),
@@ -84,17 +87,24 @@ function progressPrinter() {
   };
 }
 
+/** The id is the host and a time stamp: made by this provider, it never needs quoting, but is checked. */
+function shellWord(id: string) {
+  if (!/^[A-Za-z0-9.:_-]+$/.test(id)) throw new Error(`HostCommand: unexpected resource id ${JSON.stringify(id)}`);
+  return id;
+}
+
 /** Upload (when any) and the create script: what create does, and what repairs drift. */
-async function createOnHost(inputs: Inputs) {
+async function createOnHost(inputs: Inputs, resourceId: string) {
   if (inputs.upload) await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
-  return run(inputs, inputs.create);
+  return run(inputs, inputs.create, resourceId);
 }
 
 /** Exported for tests: what a change of inputs does (diff) is the contract. */
 export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
-    const stdout = await createOnHost(inputs);
-    return { id: `${inputs.connection.host}:${Date.now().toString(36)}`, outs: { ...inputs, stdout } };
+    const id = `${inputs.connection.host}:${Date.now().toString(36)}`;
+    const stdout = await createOnHost(inputs, id);
+    return { id, outs: { ...inputs, stdout } };
   },
 
   async diff(_id: string, olds: State, news: Inputs) {
@@ -120,10 +130,10 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
     };
   },
 
-  async update(_id: string, olds: State, news: Inputs) {
+  async update(id: string, olds: State, news: Inputs) {
     let stdout = olds.stdout ?? "";
-    if (olds.drifted) stdout = await createOnHost(news);
-    else if (news.update) stdout = await run(news, news.update);
+    if (olds.drifted) stdout = await createOnHost(news, id);
+    else if (news.update) stdout = await run(news, news.update, id);
     return { outs: { ...news, stdout } };
   },
 
@@ -141,8 +151,8 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
     }
   },
 
-  async delete(_id: string, olds: Inputs) {
-    if (olds.delete) await run(olds, olds.delete);
+  async delete(id: string, olds: Inputs) {
+    if (olds.delete) await run(olds, olds.delete, id);
   },
 };
 
