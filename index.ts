@@ -10,3 +10,6 @@ export const releaseId = deployed.releaseId;
 export const liveSocket = deployed.liveSocket;
 export const workers = deployed.workers;
 export const certificateExpiry = deployed.certificateExpiry;
+// For the day-2 commands (npm run ops): where to SSH to (the host key pinned), and the app's names.
+export const ssh = deployed.ssh;
+export const app = deployed.app;

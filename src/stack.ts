@@ -21,6 +21,18 @@ export interface DeployedStack {
   workers: pulumi.Output<string[]>;
   /** With HTTPS (site.tls): when the served certificate expires; a renewal on the host comes before. */
   certificateExpiry: pulumi.Output<string> | undefined;
+  /** How the day-2 commands (npm run ops) reach the host: the private key stays in config. */
+  ssh: pulumi.Output<SshAccess>;
+  /** What the day-2 commands need to know of the app and its database. */
+  app: { name: string; database: { name: string; local: boolean } };
+}
+
+/** An SSH login without its key: the host key is pinned, never trusted on first use. */
+export interface SshAccess {
+  host: string;
+  port: number;
+  user: string;
+  hostKey: string;
 }
 
 /** Creates every resource of one deployment; `config` comes from `loadConfig()` or `validateConfig()`. */
@@ -28,6 +40,7 @@ export function deployStack(config: DeployConfig): DeployedStack {
   const { app, host, database, secrets } = config;
 
   let connection: pulumi.Output<SshTarget>;
+  let access: pulumi.Output<SshAccess>;
   let hostId: pulumi.Output<string>;
   let address: pulumi.Output<string>;
   let dropletId: pulumi.Output<string> | undefined;
@@ -45,6 +58,10 @@ export function deployStack(config: DeployConfig): DeployedStack {
     connection = pulumi
       .all([droplet.address, droplet.hostKey, secrets.sshPrivateKey])
       .apply(([addr, hostKey, privateKey]) => ({ host: addr, port: 22, user: "root", privateKey, hostKey }));
+    // Built apart from the connection: that one holds the private key, so all of it is secret.
+    access = pulumi
+      .all([droplet.address, droplet.hostKey])
+      .apply(([addr, hostKey]) => ({ host: addr, port: 22, user: "root", hostKey }));
   } else {
     address = pulumi.output(host.address);
     hostId = pulumi.output(`${host.address}:${host.port}`);
@@ -55,6 +72,7 @@ export function deployStack(config: DeployConfig): DeployedStack {
       privateKey,
       hostKey: host.hostKey,
     }));
+    access = pulumi.output({ host: host.address, port: host.port, user: host.user, hostKey: host.hostKey });
   }
 
   let db: DatabaseSettings;
@@ -72,6 +90,7 @@ export function deployStack(config: DeployConfig): DeployedStack {
       host: "/var/run/postgresql",
       port: "5432",
       local: true,
+      backups: { schedule: database.backupSchedule, keep: database.backupKeep },
     };
   }
 
@@ -102,5 +121,7 @@ export function deployStack(config: DeployConfig): DeployedStack {
     liveSocket: deployed.liveSocket,
     workers: deployed.workers,
     certificateExpiry: deployed.certificateExpiry,
+    ssh: access,
+    app: { name: app.name, database: { name: database.name, local: database.kind === "local" } },
   };
 }

@@ -16,12 +16,14 @@
 # LINTER (its tool's pinned requirements, with hashes), AFTER_SWITCH, ALLOW_UNSAFE, WAYS_FORWARD,
 # SHARED_DIRS (app.sharedDirs, one per line), FACTS_PY (templates/django-facts.py),
 # SERVER_PACKAGES ("module requirement" per line: the server, added when requirements.txt lacks it),
-# PIP_HINT_PY (templates/pip-hint.py);
+# PIP_HINT_PY (templates/pip-hint.py), PINNED ("yes": app.release names a kept release, used as it
+# is: nothing uploaded, built or run; VENV_DIR and ARCHIVE unused), SOURCE_LABEL (where the source
+# came from, kept in the release's .source for `npm run ops -- releases`);
 # the app's places RELEASES_DIR, CACHE_DIR, TOOLS_DIR, SHARED_DIR, PUBLIC_DIR, PUBLIC_TREES_DIR,
 # CURRENT_RELEASE, LIVE_RELEASE_SOCKET, RELEASE_EXEC.
 # stdin: the release's settings as an env file (holds secrets).
 set -euo pipefail
-: "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR:?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}"
+: "${RELEASE_ID:?}" "${RELEASE_DIR:?}" "${VENV_DIR?}" "${PYTHON:?}" "${ARCHIVE:?}" "${MANAGE?}" "${PINNED?}" "${SOURCE_LABEL?}"
 : "${MIGRATE_PY:?}" "${LINTER:?}" "${AFTER_SWITCH?}" "${ALLOW_UNSAFE?}" "${WAYS_FORWARD:?}"
 : "${SHARED_DIRS?}" "${FACTS_PY:?}" "${SERVER_PACKAGES:?}" "${PIP_HINT_PY:?}" "${RELEASES_DIR:?}" "${SHARED_DIR:?}" "${PUBLIC_DIR:?}" "${PUBLIC_TREES_DIR:?}"
 : "${CACHE_DIR:?}" "${TOOLS_DIR:?}" "${CURRENT_RELEASE:?}" "${LIVE_RELEASE_SOCKET:?}" "${RELEASE_EXEC:?}"
@@ -36,6 +38,7 @@ unpack() {
   [[ -f $partial/manage.py ]] || { log "manage.py not found at the top of the source"; exit 1; }
   [[ -f $partial/requirements.txt ]] || { log "requirements.txt not found at the top of the source"; exit 1; }
   ln -sfn "$VENV_DIR" "$partial/venv"
+  printf '%s\n' "$SOURCE_LABEL" >"$partial/.source"
   link_shared_dirs "$partial"
   mv -T "$partial" "$RELEASE_DIR"
 }
@@ -288,8 +291,30 @@ ensure_public_dir() {
   fi
 }
 
+# app.release: a release kept from an earlier deploy, complete with its venv, static files and
+# facts; only the settings are today's (a secret rotated since still applies).
+use_pinned() {
+  if [[ ! -f $RELEASE_DIR/.complete ]]; then
+    local kept="" done_mark
+    for done_mark in "$RELEASES_DIR"/*/.complete; do
+      [[ -e $done_mark ]] && kept+=" $(basename "$(dirname "$done_mark")")"
+    done
+    log "app.release: $RELEASE_ID is not kept on this host; kept:${kept:- none} (npm run ops -- releases)"
+    exit 1
+  fi
+  VENV_DIR=$(readlink -f "$RELEASE_DIR/venv")
+  [[ -f $VENV_DIR/.complete ]] || { log "app.release: the venv of $RELEASE_ID is gone ($VENV_DIR)"; exit 1; }
+  write_settings
+  build_public_tree "$RELEASE_DIR"
+  log "kept release, nothing built (app.release)"
+}
+
 main() {
   take_host_lock
+  if [[ -n $PINNED ]]; then
+    use_pinned
+    return
+  fi
   if [[ ! -f $RELEASE_DIR/.complete ]]; then
     rm -rf "$RELEASE_DIR"
     unpack

@@ -652,6 +652,22 @@ const BAD: BadCase[] = [
     ],
   },
   {
+    name: "database: backups of a managed database, a bad schedule",
+    config: () => raw(withValues({ database: { kind: "managed", backupKeep: 3 } })),
+    errors: [
+      'database.backupKeep: only used with database.kind "local" (a managed cluster has DigitalOcean\'s backups)',
+      'dbPassword: not used with database.kind "managed" (DigitalOcean generates the password); remove it (pulumi config rm dbPassword)',
+    ],
+  },
+  {
+    name: "database: a backup schedule that is no cron schedule",
+    config: () => raw(withValues({ database: { backupSchedule: "daily", backupKeep: 0 } })),
+    errors: [
+      'database.backupSchedule: expected a cron schedule of 5 fields like "17 3 * * *" (03:17 daily, the host\'s time), or "off", got "daily"',
+      "database.backupKeep: expected a number of archives from 1 to 365, got 0",
+    ],
+  },
+  {
     name: "managed database: dbPassword set, on an existing host",
     config: () =>
       raw(withValues({ droplet: undefined, host: existingHost(), database: { kind: "managed", version: "sixteen" } })),
@@ -780,7 +796,7 @@ describe("validateConfig: good configurations", () => {
         migrations: { afterSwitch: [], allowUnsafe: [] },
       },
       site: { serverName: "_", listen: "80", clientMaxBodySize: "10m", static: "nginx", tls: TLS_DEFAULT },
-      database: { kind: "local", name: "hc", user: "hc" },
+      database: { kind: "local", name: "hc", user: "hc", backupSchedule: "17 3 * * *", backupKeep: 14 },
     });
   });
 
@@ -818,7 +834,13 @@ describe("validateConfig: good configurations", () => {
           clientMaxBodySize: "25m",
           tls: { mode: "acme", email: "ops@shop.example.com", staging: "true", listen: 8443, hstsMaxAge: "31536000" },
         },
-        database: { kind: "local", name: "shop_db", user: "shop_user" },
+        database: {
+          kind: "local",
+          name: "shop_db",
+          user: "shop_user",
+          backupSchedule: "30 2 * * 1-5",
+          backupKeep: "7",
+        },
         sshPrivateKey: deployKey.privateKey,
         djangoSecretKey: "not-a-real-secret",
         dbPassword: "not-a-real-password",
@@ -863,7 +885,7 @@ describe("validateConfig: good configurations", () => {
         static: "nginx",
         tls: { mode: "acme", email: "ops@shop.example.com", staging: true, listen: "8443", hstsMaxAge: 31536000 },
       },
-      database: { kind: "local", name: "shop_db", user: "shop_user" },
+      database: { kind: "local", name: "shop_db", user: "shop_user", backupSchedule: "30 2 * * 1-5", backupKeep: 7 },
     });
   });
 

@@ -44,7 +44,7 @@ describe("a DigitalOcean stack", () => {
       commands()
         .map((c) => c.name)
         .sort(),
-    ).toEqual(APP_COMMANDS_WITH_ONE_JOB);
+    ).toEqual(["hc-backups-schedule", ...APP_COMMANDS_WITH_ONE_JOB].sort());
   });
 
   it("opens SSH only to the configured ranges and HTTP(S) to all", () => {

@@ -30,7 +30,7 @@ describe("an existing-host stack", () => {
 
   it("connects to the configured address and port with the configured host key pinned", () => {
     const cmds = registered.filter((r) => r.type.endsWith("HostCommand"));
-    expect(cmds).toHaveLength(7);
+    expect(cmds).toHaveLength(8);
     for (const c of cmds) {
       expect(unwrap(c.inputs.connection), c.name).toMatchObject({
         host: "192.0.2.20",

@@ -21,6 +21,7 @@ import { exportGitRef, packDirectory } from "../source/source";
 import { formatBytes } from "../source/shipped";
 import { detectEntrypoint } from "../source/entrypoint";
 import { appServer } from "./appServer";
+import { Backups } from "./backups";
 import { SshTarget } from "../host/ssh";
 import { Worker } from "./worker";
 
@@ -35,6 +36,8 @@ export interface DatabaseSettings {
   local: boolean;
   /** libpq sslmode, for a database reached over the network. */
   sslMode?: string;
+  /** A local database's backups: a cron schedule (or "off") and how many archives stay. */
+  backups?: { schedule: string; keep: number };
 }
 
 export interface DjangoAppArgs {
@@ -75,8 +78,14 @@ export class DjangoApp extends pulumi.ComponentResource {
     super("djangozd:app:DjangoApp", name, {}, opts);
     const { app, connection, hostId } = args;
     const child = { parent: this };
-    const sourceDir = app.git ? exportGitRef(app.git.url, app.git.ref).dir : path.resolve(app.source!);
-    const migrates = app.manage.some((cmd) => /^migrate(\s|$)/.test(cmd.trim()));
+    const exported = app.git ? exportGitRef(app.git.url, app.git.ref) : undefined;
+    const sourceDir = exported ? exported.dir : path.resolve(app.source!);
+    // Where the release came from, for `npm run ops -- releases`.
+    const sourceLabel = app.git ? `${app.git.url} ${exported!.commit.slice(0, 12)}` : sourceDir;
+    const backups = args.database.local ? args.database.backups : undefined;
+    // app.release pins a kept release: it is switched to as it is, its migrations applied back then.
+    const pinned = app.release;
+    const migrates = !pinned && app.manage.some((cmd) => /^migrate(\s|$)/.test(cmd.trim()));
 
     // First, so that a refusal comes before any step runs.
     const migrationCheck = migrates
@@ -89,8 +98,12 @@ export class DjangoApp extends pulumi.ComponentResource {
         connection,
         hostId,
         app: app.name,
-        // certbot gets and renews the site's certificate (site.tls).
-        packages: httpsEnabled(args.site) ? [...app.packages, "certbot"] : app.packages,
+        // certbot gets and renews the site's certificate (site.tls); cron runs the backups.
+        packages: [
+          ...app.packages,
+          ...(httpsEnabled(args.site) ? ["certbot"] : []),
+          ...(backups && backups.schedule !== "off" ? ["cron"] : []),
+        ],
         database: args.database.local
           ? { name: args.database.name, user: args.database.user, password: args.database.password }
           : undefined,
@@ -98,15 +111,30 @@ export class DjangoApp extends pulumi.ComponentResource {
       { parent: this, dependsOn: migrationCheck },
     );
 
+    if (backups) {
+      new Backups(
+        `${name}-backups`,
+        { connection, hostId, app: app.name, database: args.database.name, ...backups },
+        { parent: this, dependsOn: [bootstrap] },
+      );
+    }
+
     const { interface: kind } = appServer(app.server);
     const configured = kind === "asgi" ? app.asgi : app.wsgi;
     const application = configured ?? detectEntrypoint(sourceDir, kind);
     if (!configured) pulumi.log.info(`app.${kind}: ${application} (found in the source)`, this);
 
-    const source = packDirectory(sourceDir, app.exclude);
-    const { count, bytes, how, excludedByApp } = source.shipped;
-    const byApp = excludedByApp ? `; ${excludedByApp} left out by app.exclude` : "";
-    pulumi.log.info(`source: ${count} files, ${formatBytes(bytes)} (${how}${byApp})`, this);
+    const source = pinned ? { pinned } : packDirectory(sourceDir, app.exclude);
+    if ("shipped" in source) {
+      const { count, bytes, how, excludedByApp } = source.shipped;
+      const byApp = excludedByApp ? `; ${excludedByApp} left out by app.exclude` : "";
+      pulumi.log.info(`source: ${count} files, ${formatBytes(bytes)} (${how}${byApp})`, this);
+    } else {
+      pulumi.log.info(
+        `app.release: ${pinned}, a kept release, switched to as it is (the source is not deployed)`,
+        this,
+      );
+    }
     // The deploy's values under the names the app reads (app.envNames), with app.env and secretEnv.
     const settings = pulumi
       .all([args.djangoSecretKey, args.secretEnv, args.database])
@@ -136,6 +164,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         hostId,
         app: app.name,
         source,
+        sourceLabel,
         python: app.python,
         settings,
         releaseIdNames: app.envNames.releaseId,

@@ -127,6 +127,8 @@ export function defineSiteProgram(a: { app: string; site: SiteConfig; hostId: st
       DEFAULT: anyName ? " default_server" : "",
       SERVER_NAME: a.site.serverName,
       CLIENT_MAX_BODY_SIZE: a.site.clientMaxBodySize,
+      MAINTENANCE_FLAG: hostPaths(a.app).MAINTENANCE_FLAG,
+      MAINTENANCE_PAGE: hostPaths(a.app).MAINTENANCE_PAGE,
       HTTPS_MAPS: https.maps,
       HTTPS_SERVER: https.server,
     });

@@ -17,7 +17,10 @@ export interface ReleaseArgs {
   /** Changes when the host is replaced: the release is built again there. */
   hostId: pulumi.Input<string>;
   app: string;
-  source: PackedSource;
+  /** The packed source; or `pinned`, a kept release's id (app.release): nothing is uploaded or built. */
+  source: PackedSource | { pinned: string };
+  /** Where the source came from (a directory, or a repository and commit): kept in the release. */
+  sourceLabel?: string;
   /** Interpreter for the venv. */
   python: string;
   /** Settings for the app, secrets included; written readable by the app user only.
@@ -53,21 +56,27 @@ export class Release extends pulumi.ComponentResource {
     // The id digests the settings file as written, with the id itself left blank (it cannot
     // digest itself): the names it goes under are part of the release too.
     const settingsFile = pulumi.output(args.settings).apply((s) => envFile(withId(s, "")));
+    const source = "pinned" in args.source ? undefined : args.source;
     // The id must be plain (it names paths and programs) though it digests secrets.
-    const id = pulumi.unsecret(
-      settingsFile.apply((settings) =>
-        releaseId({
-          sourceDigest: args.source.digest,
-          requirementsDigest: args.source.requirementsDigest,
-          python: args.python,
-          manage: args.manage,
-          sharedDirs: args.sharedDirs,
-          serverPackages: serverPackages(args.server),
-          settings,
-        }),
-      ),
-    );
-    const venv = venvDir(args.app, venvId(args.source.requirementsDigest, args.python, serverPackages(args.server)));
+    const id = source
+      ? pulumi.unsecret(
+          settingsFile.apply((settings) =>
+            releaseId({
+              sourceDigest: source.digest,
+              requirementsDigest: source.requirementsDigest,
+              python: args.python,
+              manage: args.manage,
+              sharedDirs: args.sharedDirs,
+              serverPackages: serverPackages(args.server),
+              settings,
+            }),
+          ),
+        )
+      : pulumi.output((args.source as { pinned: string }).pinned);
+    // A pinned release keeps the venv it was built with (release.sh reads its link).
+    const venv = source
+      ? venvDir(args.app, venvId(source.requirementsDigest, args.python, serverPackages(args.server)))
+      : "";
 
     const build = new HostCommand(
       `${name}-build`,
@@ -91,9 +100,13 @@ export class Release extends pulumi.ComponentResource {
             FACTS_PY: readTemplate("django-facts.py"),
             SERVER_PACKAGES: serverPackages(args.server),
             PIP_HINT_PY: readTemplate("pip-hint.py"),
+            PINNED: source ? "" : "yes",
+            SOURCE_LABEL: args.sourceLabel ?? "",
           }),
         ),
-        upload: id.apply((i) => ({ source: args.source.archive, destination: uploadPath(args.app, i) })),
+        upload: source
+          ? id.apply((i) => ({ source: source.archive, destination: uploadPath(args.app, i) }))
+          : undefined,
         stdin: pulumi.secret(pulumi.all([args.settings, id]).apply(([s, i]) => envFile(withId(s, i)))),
         // The old release is not deleted with its resource: prune keeps the
         // last few (for fast returns) and any that a process still uses.

@@ -239,3 +239,11 @@ export function secretText(expected: string): Format<string> {
     },
   };
 }
+
+/** A cron schedule of five fields (numbers, ranges, lists, steps, *), or "off". */
+export function isBackupSchedule(s: string): boolean {
+  if (s === "off") return true;
+  const field = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+  const fields = s.trim().split(/\s+/);
+  return fields.length === 5 && fields.every((f) => field.test(f));
+}

@@ -17,7 +17,7 @@ import {
   unknownKeys,
 } from "./readers";
 import { checkSecretEnv, checkSshPrivateKey, type RawConfig, secretText, type SecretValues } from "./secrets";
-import { APP, DATABASE, MANAGED_ONLY, SETTINGS } from "./settings";
+import { APP, DATABASE, LOCAL_ONLY, MANAGED_ONLY, SETTINGS } from "./settings";
 import type { DatabaseConfig, DeployConfig, DropletHost, ExistingHost } from "./types";
 
 const TOP_LEVEL: [string, Field][] = Object.entries(SETTINGS);
@@ -68,6 +68,16 @@ function checkDatabase(p: Problems, v: unknown, appName: string, scope: Scope): 
       }
     }
   }
+  if (kind === "managed") {
+    for (const key of Object.keys(o)) {
+      if ((LOCAL_ONLY as readonly string[]).includes(key)) {
+        p.add(
+          join("database", key),
+          'only used with database.kind "local" (a managed cluster has DigitalOcean\'s backups)',
+        );
+      }
+    }
+  }
   unknownKeys(p, "database", o, Object.keys(f));
   const name = readField(p, "database.name", o.name, f.name, scope) ?? appName;
   const user = readField(p, "database.user", o.user, f.user, scope) ?? appName;
@@ -81,7 +91,14 @@ function checkDatabase(p: Problems, v: unknown, appName: string, scope: Scope): 
       protect: readField(p, "database.protect", o.protect, f.protect, scope)!,
     };
   }
-  return kind === "local" ? { kind, name, user } : undefined;
+  if (kind !== "local") return undefined;
+  return {
+    kind,
+    name,
+    user,
+    backupSchedule: readField(p, "database.backupSchedule", o.backupSchedule, f.backupSchedule, scope)!,
+    backupKeep: readField(p, "database.backupKeep", o.backupKeep, f.backupKeep, scope)!,
+  };
 }
 
 export function checkAll(raw: RawConfig): {

@@ -23,6 +23,7 @@ import {
   GIT_URL,
   HOST_KEY,
   HOSTNAME,
+  isBackupSchedule,
   isCidr,
   isListen,
   isOneLine,
@@ -372,6 +373,15 @@ export const APP = section(
       },
     ),
     keepReleases: setting(wholeNumber(1, 50), { default: 5, help: "Releases kept on the host for fast returns." }),
+    release: setting(
+      text(
+        'a kept release\'s id of 12 hex digits like "3f2a9c0b1d4e" (npm run ops -- releases)',
+        pattern(/^[0-9a-f]{12}$/),
+      ),
+      {
+        help: "Pins a kept release: pulumi up switches to it without building (npm run ops -- rollback); unset, the source deploys.",
+      },
+    ),
     healthCheck: setting(HEALTH_CHECK, { readEmpty: true, help: "Checks the new release before the switch." }),
     migrations: setting(MIGRATIONS, { readEmpty: true, help: "How migrate treats named migrations." }),
   },
@@ -487,12 +497,25 @@ export const DATABASE = section(
       default: true,
       help: "Managed only: Pulumi protect on the cluster (destroy and replacement refused).",
     }),
+    backupSchedule: setting(
+      text('a cron schedule of 5 fields like "17 3 * * *" (03:17 daily, the host\'s time), or "off"', isBackupSchedule),
+      {
+        default: "17 3 * * *",
+        help: "Local only: when the host runs pg_dump (custom format) into /srv/<app>/backups; npm run ops -- backup now any time.",
+      },
+    ),
+    backupKeep: setting(wholeNumber(1, 365, "a number of archives from 1 to 365"), {
+      default: 14,
+      help: "Local only: the newest archives kept on the host; copy them off the host yourself.",
+    }),
   },
   { expected: "an object (pulumi config set --path database.kind local)" },
 );
 
 /** Settings that apply only to a managed database. */
 export const MANAGED_ONLY = ["size", "version", "protect"] as const satisfies readonly (keyof typeof DATABASE.fields)[];
+/** Settings that apply only to a local database. */
+export const LOCAL_ONLY = ["backupSchedule", "backupKeep"] as const satisfies readonly (keyof typeof DATABASE.fields)[];
 
 /** The whole stack config, top-level keys in the order they are checked and documented. */
 export const SETTINGS = {

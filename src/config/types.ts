@@ -40,7 +40,7 @@ type Database = Value<typeof DATABASE.fields>;
  * (needs `droplet`). `name` and `user` default to the app name.
  */
 export type DatabaseConfig =
-  | { kind: "local"; name: string; user: string }
+  | ({ kind: "local"; name: string; user: string } & Pick<Database, "backupSchedule" | "backupKeep">)
   | ({ kind: "managed"; name: string; user: string } & Pick<Database, "size" | "version" | "protect">);
 
 export interface Secrets {

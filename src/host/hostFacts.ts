@@ -36,6 +36,10 @@ export function hostPaths(app: string) {
     SHARED_DIR: `${root}/shared`,
     /** One tree of public files per release: its static files merged over the kept releases', and media links. */
     PUBLIC_TREES_DIR: `${root}/public-trees`,
+    /** The maintenance page and its flag (npm run ops -- maintenance): nginx's to read. */
+    MAINTENANCE_DIR: `${root}/maintenance`,
+    /** pg_dump archives of a local database (database.backupSchedule): root only. */
+    BACKUPS_DIR: `${root}/backups`,
     /** Program logs: root and the app only. */
     LOG_DIR: `/var/log/${app}`,
     LOCK_DIR,
@@ -56,6 +60,10 @@ export function hostPaths(app: string) {
     ACME_DIR: `${root}/acme`,
     /** Exists while HTTPS serves: the site program then redirects plain HTTP (checked per request, no reload). */
     HTTPS_FLAG: `${root}/tls/https-on`,
+    /** Exists while the site is in maintenance: every request gets the page with 503 (checked per request). */
+    MAINTENANCE_FLAG: `${root}/maintenance/on`,
+    /** The page served with 503 while in maintenance. */
+    MAINTENANCE_PAGE: `${root}/maintenance/page.html`,
   };
 }
 

@@ -29,6 +29,8 @@ export interface DeployUnderLoadOptions {
   hostHeader?: string;
   /** For an https URL: the CA to trust and the SNI name. */
   tls?: ProbeTls;
+  /** What runs under load instead of `pulumi up` (a day-2 command that runs it). */
+  action?: () => Promise<CliResult>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,7 +72,7 @@ export async function deployUnderLoad(stack: SandboxStack, o: DeployUnderLoadOpt
   await sleep(200); // the slow request is in gunicorn before anything moves
 
   const upStartMs = Date.now() - started;
-  const up = await stack.up();
+  const up = await (o.action ? o.action() : stack.up());
   const upEndMs = Date.now() - started;
 
   await sleep(Math.max(margin, (o.minProbeMs ?? 20_000) - (Date.now() - started)));

@@ -1,0 +1,199 @@
+// The day-2 commands: `npm run ops -- [--stack NAME] [--config-file FILE] COMMAND …`. Each reads
+// the stack's outputs and config for the connection (the host key pinned) and runs one script on
+// the host (templates/ops.sh, restore.sh), or, for rollback, sets app.release and runs pulumi up.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import { renderScript } from "../host/render";
+import { readStack, StackInfo, StackSelection, stackArgs } from "./stackInfo";
+import { DEFAULT_MAINTENANCE_PAGE } from "./maintenancePage";
+import { rootScript, runSsh } from "./sshSession";
+
+const USAGE = `usage: npm run ops -- [--stack NAME] [--config-file FILE] COMMAND
+
+  releases                      the kept releases: id, live, built, venv, source
+  logs [web|site|https|nginx|JOB] [-f] [-n LINES] [--grep REGEX]
+                                the live release's program log (default web), or nginx's
+  exec -- ARGS…                 manage.py ARGS in the live release, with its settings
+                                (a terminal when run from one: shell, createsuperuser, dbshell)
+  maintenance on [--page FILE] | off
+                                every request gets the page with 503 + Retry-After, or not
+  rollback [RELEASE] [--yes]    pin a kept release (default: the newest one not live), then pulumi up
+  rollback --clear [--yes]      unpin: back to the source, then pulumi up
+  backup now | list             a pg_dump of the local database now; the archives on the host
+  restore ARCHIVE               restore an archive into a fresh database and switch to it
+  ssh [-- COMMAND…]             a shell (or a command) on the host, with the pinned host key`;
+
+class UsageError extends Error {}
+
+/** Splits off the options before the command. */
+function parseGlobal(argv: string[]): { selection: StackSelection; command: string; rest: string[] } {
+  const selection: StackSelection = {};
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--stack" || a === "-s") selection.stack = valueOf(argv, ++i, a);
+    else if (a === "--config-file") selection.configFile = valueOf(argv, ++i, a);
+    else if (a === "-h" || a === "--help") throw new UsageError("");
+    else break;
+  }
+  if (i >= argv.length) throw new UsageError("");
+  return { selection, command: argv[i], rest: argv.slice(i + 1) };
+}
+
+function valueOf(argv: string[], i: number, option: string): string {
+  if (i >= argv.length || argv[i].startsWith("-")) throw new UsageError(`${option} needs a value`);
+  return argv[i];
+}
+
+/** logs' options (pure, tested). */
+export function parseLogs(rest: string[]): { target: string; lines: number; follow: boolean; grep: string } {
+  const o = { target: "web", lines: 100, follow: false, grep: "" };
+  let targetSet = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === "-f" || a === "--follow") o.follow = true;
+    else if (a === "-n" || a === "--lines") {
+      const n = Number(valueOf(rest, ++i, a));
+      if (!Number.isInteger(n) || n < 0) throw new UsageError(`${a}: expected a number of lines, got ${rest[i]}`);
+      o.lines = n;
+    } else if (a === "--grep") o.grep = valueOf(rest, ++i, a);
+    else if (!a.startsWith("-") && !targetSet) {
+      if (!/^[a-z][a-z0-9-]*$/.test(a)) throw new UsageError(`logs: ${JSON.stringify(a)} is no program role`);
+      o.target = a;
+      targetSet = true;
+    } else throw new UsageError(`logs: unexpected ${JSON.stringify(a)}`);
+  }
+  return o;
+}
+
+/** What follows "--" (exec, ssh). */
+function afterDashes(rest: string[], command: string): string[] {
+  if (rest.length === 0) return [];
+  if (rest[0] !== "--") throw new UsageError(`${command}: put its arguments after "--" (${command} -- …)`);
+  return rest.slice(1);
+}
+
+const interactive = () => Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
+/** Runs templates/ops.sh's OP on the host. */
+function opOnHost(
+  info: StackInfo,
+  op: string,
+  args: string[],
+  opts: { tty?: boolean; input?: string; capture?: boolean } = {},
+) {
+  const script = renderScript("ops.sh", {
+    APP: info.app.name,
+    OP: op,
+    DATABASE: info.app.database.local ? info.app.database.name : "",
+  });
+  return runSsh(info.ssh, info.privateKey, {
+    command: rootScript(info.ssh, script, args),
+    tty: opts.tty ?? false,
+    input: opts.input ?? (opts.tty ? undefined : ""),
+    capture: opts.capture,
+  });
+}
+
+async function onHost(...a: Parameters<typeof opOnHost>): Promise<number> {
+  return (await opOnHost(...a)).code;
+}
+
+/** The pulumi CLI with the terminal: its preview and prompt are the user's. */
+function pulumiUp(selection: StackSelection, yes: boolean): number {
+  const r = spawnSync("pulumi", ["up", ...(yes ? ["--yes"] : []), ...stackArgs(selection, true)], {
+    stdio: "inherit",
+  });
+  return r.status ?? 1;
+}
+
+function pulumiConfig(selection: StackSelection, args: string[]) {
+  const r = spawnSync("pulumi", ["config", ...args, ...stackArgs(selection, true)], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0) throw new Error(`pulumi config ${args.join(" ")} failed`);
+}
+
+/** The newest kept release that is not live: where a rollback goes by default. */
+async function previousRelease(info: StackInfo): Promise<string> {
+  const r = await opOnHost(info, "previous", [], { capture: true });
+  if (r.code !== 0) throw new Error("no release to go back to (see: npm run ops -- releases)");
+  return r.stdout.trim();
+}
+
+async function rollback(selection: StackSelection, rest: string[]): Promise<number> {
+  const yes = rest.includes("--yes");
+  const args = rest.filter((a) => a !== "--yes");
+  if (args[0] === "--clear") {
+    pulumiConfig(selection, ["rm", "--path", "app.release"]);
+    console.error("app.release removed: pulumi up deploys the source again");
+    return pulumiUp(selection, yes);
+  }
+  const id = args[0] ?? (await previousRelease(readStack(selection)));
+  if (!/^[0-9a-f]{12}$/.test(id)) throw new UsageError(`rollback: expected a release id of 12 hex digits, got ${id}`);
+  pulumiConfig(selection, ["set", "--path", "app.release", id]);
+  console.error(`app.release = ${id}: pulumi up switches to it (rollback --clear returns to the source)`);
+  return pulumiUp(selection, yes);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { selection, command, rest } = parseGlobal(argv);
+  if (command === "rollback") return rollback(selection, rest);
+  const info = readStack(selection);
+  switch (command) {
+    case "releases":
+      return onHost(info, "releases", []);
+    case "logs": {
+      const o = parseLogs(rest);
+      return onHost(info, "logs", [o.target, String(o.lines), o.follow ? "1" : "0", o.grep]);
+    }
+    case "exec": {
+      const args = afterDashes(rest, "exec");
+      if (args.length === 0) throw new UsageError("exec -- ARGS… (like: exec -- createsuperuser)");
+      return onHost(info, "manage", args, { tty: interactive() });
+    }
+    case "maintenance": {
+      const [state, ...more] = rest;
+      if (state === "off" && more.length === 0) return onHost(info, "maintenance", ["off"]);
+      if (state !== "on") throw new UsageError("maintenance on [--page FILE] | off");
+      let page = DEFAULT_MAINTENANCE_PAGE;
+      if (more[0] === "--page") page = fs.readFileSync(valueOf(more, 1, "--page"), "utf8");
+      else if (more.length > 0) throw new UsageError(`maintenance on: unexpected ${more[0]}`);
+      return onHost(info, "maintenance", ["on"], { input: page });
+    }
+    case "backup":
+      if (rest.length !== 1 || !["now", "list"].includes(rest[0])) throw new UsageError("backup now | list");
+      return onHost(info, "backup", rest);
+    case "restore": {
+      if (rest.length !== 1) throw new UsageError("restore ARCHIVE (a name from: backup list)");
+      return onHost(info, "restore", rest);
+    }
+    case "ssh": {
+      const args = afterDashes(rest, "ssh");
+      const r = await runSsh(info.ssh, info.privateKey, {
+        command: args.length ? args.join(" ") : undefined,
+        tty: args.length === 0 || interactive(),
+      });
+      return r.code;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      if (err instanceof UsageError) {
+        if (err.message) console.error(`ops: ${err.message}\n`);
+        console.error(USAGE);
+        process.exit(2);
+      }
+      console.error(`ops: ${err.message}`);
+      process.exit(1);
+    },
+  );
+}
+
+export { run, USAGE, UsageError };

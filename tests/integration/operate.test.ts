@@ -1,0 +1,177 @@
+// The day-2 commands (npm run ops, src/ops/cli.ts) end to end, as a user runs them against a
+// deployed stack: OpenSSH with the host key pinned from the stack's outputs, the deploy key from
+// its config. Rollback and maintenance run under the load probe; a restore brings dropped rows back.
+import * as crypto from "crypto";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { requestOnce, runProbe } from "../../probe/probe";
+import { makeAppVariant } from "../support/appVariants";
+import { deployUnderLoad } from "../support/deployUnderLoad";
+import { ops, startOps } from "../support/opsCli";
+import { REPO } from "../support/pulumiEnv";
+import { SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
+
+const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+const PORT = 8096;
+const URL = `http://127.0.0.1:${PORT}`;
+const stack = new SandboxStack("ops-shop");
+const onHost = (command: string) => sandboxExec(place, command);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const releases: string[] = [];
+
+async function live(): Promise<string> {
+  const r = await requestOnce(`${URL}/about/`, { timeoutMs: 15_000 });
+  expect(r.status).toBe(200);
+  return r.body.match(/release: (\w+)/)![1];
+}
+
+async function upOk() {
+  const r = await stack.up();
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  releases.push(String((await stack.outputs()).releaseId));
+}
+
+beforeAll(async () => {
+  const sandbox = await startSandbox(place);
+  await stack.remove();
+  await stack.init(sandbox, {
+    djangoSecretKey: crypto.randomBytes(32).toString("base64url"),
+    dbPassword: crypto.randomBytes(18).toString("base64url"),
+  });
+  stack.setPlain({
+    app: { name: "ops", source: makeAppVariant("v1"), healthCheck: { path: "/about/" } },
+    site: { listen: `127.0.0.1:${PORT}` },
+  });
+  await upOk();
+  stack.setPlain({ app: { name: "ops", source: makeAppVariant("v2"), healthCheck: { path: "/about/" } } });
+  await upOk();
+});
+
+afterAll(async () => {
+  await stack.remove();
+  await stopSandbox(place);
+});
+
+describe("npm run ops", () => {
+  test("releases: the kept releases, newest first, the live one marked, with their source", async () => {
+    const r = await ops(stack, ["releases"]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = r.stdout.trim().split("\n").slice(1);
+    expect(rows.map((l) => l.split(/\s+/)[0])).toEqual([releases[1], releases[0]]);
+    expect(rows[0]).toMatch(new RegExp(`^${releases[1]}\\s+yes\\s`));
+    expect(rows[1]).not.toMatch(/\byes\b/);
+    expect(rows[0]).toContain("/app-v2-");
+  });
+
+  test("rollback: pins the release before and switches to it under load with no failed request; --clear returns", async () => {
+    const back = await deployUnderLoad(stack, { url: URL, action: () => ops(stack, ["rollback", "--yes"]) });
+    expect(back.up.code, back.up.stdout + back.up.stderr).toBe(0);
+    expect(back.probe.errors).toEqual({});
+    expect(back.probe.failed, JSON.stringify(back.probe.failuresSample)).toBe(0);
+    expect(await live()).toBe(releases[0]);
+    expect(stack.plainConfig()["django-zero-downtime:app"]).toMatchObject({ release: releases[0] });
+    console.log(
+      `rollback: ${back.up.seconds.toFixed(1)} s (pulumi up included); ${back.probe.requests} requests, ${back.probe.failed} failed`,
+    );
+
+    const forward = await ops(stack, ["rollback", "--clear", "--yes"]);
+    expect(forward.code, forward.stdout + forward.stderr).toBe(0);
+    expect(await live()).toBe(releases[1]);
+    console.log(`rollback --clear: ${forward.seconds.toFixed(1)} s`);
+  });
+
+  test("a release id that is not kept fails the deploy naming the kept ones; the live release keeps serving", async () => {
+    const r = await ops(stack, ["rollback", "0123456789ab", "--yes"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain("app.release: 0123456789ab is not kept on this host; kept:");
+    expect(await live()).toBe(releases[1]);
+    const clear = await ops(stack, ["rollback", "--clear", "--yes"]);
+    expect(clear.code, clear.stdout + clear.stderr).toBe(0);
+  });
+
+  test("exec: a management command in the live release, with its settings: the site then accepts its check", async () => {
+    const code = crypto.randomUUID();
+    expect((await requestOnce(`${URL}/ping/${code}/`, { body: "x" })).status).toBe(404);
+    const r = await ops(stack, [
+      "exec",
+      "--",
+      "shell",
+      "-c",
+      `from api.models import Check; Check.objects.create(code="${code}", name="made by exec"); print("created")`,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("created");
+    const ping = await requestOnce(`${URL}/ping/${code}/`, { body: "x" });
+    expect(ping.status).toBe(200);
+    expect(ping.body).toBe("OK");
+  });
+
+  test("logs -f shows a request made after it started; --grep filters nginx's log", async () => {
+    const marker = crypto.randomBytes(6).toString("hex");
+    const follow = startOps(stack, ["logs", "web", "-f", "-n", "0"]);
+    try {
+      await sleep(4000); // connected and tailing
+      expect((await requestOnce(`${URL}/about/?seen=${marker}`)).status).toBe(200);
+      const deadline = Date.now() + 20_000;
+      while (!follow.output().includes(marker) && Date.now() < deadline) await sleep(200);
+      expect(follow.output()).toContain(`/about/?seen=${marker}`);
+    } finally {
+      process.kill(-follow.child.pid!, "SIGTERM");
+    }
+    const grep = await ops(stack, ["logs", "nginx", "-n", "500", "--grep", marker]);
+    expect(grep.code, grep.stderr).toBe(0);
+    expect(grep.stdout.trim().split("\n")).toHaveLength(1);
+    expect(grep.stdout).toContain(marker);
+  });
+
+  test("maintenance on: every request gets 503 with Retry-After, POST too; off: 200; no connection error", async () => {
+    const stop = new AbortController();
+    const probe = runProbe({ url: URL, clients: 16, keepAliveShare: 0.5, signal: stop.signal });
+    await sleep(1500);
+    const on = await ops(stack, ["maintenance", "on"]);
+    expect(on.code, on.stderr).toBe(0);
+    for (const method of ["GET", "POST"]) {
+      const r = await requestOnce(`${URL}/about/`, { method, body: method === "POST" ? "x" : undefined });
+      expect(r.status, method).toBe(503);
+      expect(r.headers["retry-after"], method).toBe("300");
+      expect(r.body, method).toContain("Down for maintenance");
+    }
+    await sleep(2000);
+    const off = await ops(stack, ["maintenance", "off"]);
+    expect(off.code, off.stderr).toBe(0);
+    await sleep(1500);
+    stop.abort();
+    const summary = await probe;
+    expect(summary.errors).toEqual({});
+    expect(Object.keys(summary.statuses).sort()).toEqual(["200", "503"]);
+    expect((await requestOnce(`${URL}/about/`)).status).toBe(200);
+    console.log(
+      `maintenance under load: ${JSON.stringify(summary.statuses)}, errors ${JSON.stringify(summary.errors)}`,
+    );
+  });
+
+  test("backup now, drop a table, restore: the rows come back and the site serves them; the old database is kept", async () => {
+    const psql = (sql: string) => onHost(`runuser -u postgres -- psql -d ops -qAt -c ${JSON.stringify(sql)}`);
+    const rows = Number((await psql("SELECT count(*) FROM api_ping")).trim());
+    expect(rows).toBeGreaterThan(100);
+    expect(await onHost("cat /etc/cron.d/ops-backup")).toContain("17 3 * * * root /srv/ops/bin/backup");
+
+    const made = await ops(stack, ["backup", "now"]);
+    expect(made.code, made.stderr).toBe(0);
+    const archive = path.basename(made.stdout.match(/(\/srv\/ops\/backups\/\S+\.dump)/)![1]);
+    const list = await ops(stack, ["backup", "list"]);
+    expect(list.stdout).toContain(archive);
+
+    await psql("DROP TABLE api_ping");
+    expect((await requestOnce(`${URL}/ping/00000000-0000-4000-8000-000000000001/`, { body: "x" })).status).toBe(500);
+
+    const restored = await ops(stack, ["restore", archive]);
+    expect(restored.code, restored.stdout + restored.stderr).toBe(0);
+    expect(Number((await psql("SELECT count(*) FROM api_ping")).trim())).toBe(rows);
+    expect((await requestOnce(`${URL}/ping/00000000-0000-4000-8000-000000000001/`, { body: "x" })).status).toBe(200);
+    expect(await onHost("runuser -u postgres -- psql -qAt -c 'SELECT datname FROM pg_database'")).toMatch(
+      /^ops_before_\d{14}$/m,
+    );
+    console.log(`restore: ${rows} rows back in ${restored.seconds.toFixed(1)} s; ${restored.stdout.trim()}`);
+  });
+});
