@@ -124,61 +124,72 @@ async function previousRelease(info: StackInfo): Promise<string> {
 async function rollback(selection: StackSelection, rest: string[]): Promise<number> {
   const yes = rest.includes("--yes");
   const args = rest.filter((a) => a !== "--yes");
+  if (args.length > 1) throw new UsageError(`rollback: unexpected ${args.slice(1).join(" ")}`);
+  if (args[0] !== undefined && args[0] !== "--clear" && !/^[0-9a-f]{12}$/.test(args[0])) {
+    throw new UsageError(`rollback: expected a release id of 12 hex digits (see: releases), got ${args[0]}`);
+  }
   if (args[0] === "--clear") {
     pulumiConfig(selection, ["rm", "--path", "app.release"]);
     console.error("app.release removed: pulumi up deploys the source again");
     return pulumiUp(selection, yes);
   }
   const id = args[0] ?? (await previousRelease(readStack(selection)));
-  if (!/^[0-9a-f]{12}$/.test(id)) throw new UsageError(`rollback: expected a release id of 12 hex digits, got ${id}`);
   pulumiConfig(selection, ["set", "--path", "app.release", id]);
   console.error(`app.release = ${id}: pulumi up switches to it (rollback --clear returns to the source)`);
   return pulumiUp(selection, yes);
 }
 
-async function run(argv: string[]): Promise<number> {
-  const { selection, command, rest } = parseGlobal(argv);
-  if (command === "rollback") return rollback(selection, rest);
-  const info = readStack(selection);
+type Action = (info: StackInfo) => Promise<number>;
+
+/** The command's action, its arguments checked first: a usage error needs no connection. */
+function plan(command: string, rest: string[]): Action {
   switch (command) {
     case "releases":
-      return onHost(info, "releases", []);
+      return (info) => onHost(info, "releases", []);
     case "logs": {
       const o = parseLogs(rest);
-      return onHost(info, "logs", [o.target, String(o.lines), o.follow ? "1" : "0", o.grep]);
+      return (info) => onHost(info, "logs", [o.target, String(o.lines), o.follow ? "1" : "0", o.grep]);
     }
     case "exec": {
       const args = afterDashes(rest, "exec");
       if (args.length === 0) throw new UsageError("exec -- ARGS… (like: exec -- createsuperuser)");
-      return onHost(info, "manage", args, { tty: interactive() });
+      return (info) => onHost(info, "manage", args, { tty: interactive() });
     }
     case "maintenance": {
       const [state, ...more] = rest;
-      if (state === "off" && more.length === 0) return onHost(info, "maintenance", ["off"]);
+      if (state === "off" && more.length === 0) return (info) => onHost(info, "maintenance", ["off"]);
       if (state !== "on") throw new UsageError("maintenance on [--page FILE] | off");
       let page = DEFAULT_MAINTENANCE_PAGE;
-      if (more[0] === "--page") page = fs.readFileSync(valueOf(more, 1, "--page"), "utf8");
-      else if (more.length > 0) throw new UsageError(`maintenance on: unexpected ${more[0]}`);
-      return onHost(info, "maintenance", ["on"], { input: page });
+      if (more[0] === "--page" && more.length === 2) page = fs.readFileSync(valueOf(more, 1, "--page"), "utf8");
+      else if (more.length > 0) throw new UsageError(`maintenance on: unexpected ${more.join(" ")}`);
+      return (info) => onHost(info, "maintenance", ["on"], { input: page });
     }
     case "backup":
       if (rest.length !== 1 || !["now", "list"].includes(rest[0])) throw new UsageError("backup now | list");
-      return onHost(info, "backup", rest);
-    case "restore": {
+      return (info) => onHost(info, "backup", rest);
+    case "restore":
       if (rest.length !== 1) throw new UsageError("restore ARCHIVE (a name from: backup list)");
-      return onHost(info, "restore", rest);
-    }
+      return (info) => onHost(info, "restore", rest);
     case "ssh": {
       const args = afterDashes(rest, "ssh");
-      const r = await runSsh(info.ssh, info.privateKey, {
-        command: args.length ? args.join(" ") : undefined,
-        tty: args.length === 0 || interactive(),
-      });
-      return r.code;
+      return async (info) => {
+        const r = await runSsh(info.ssh, info.privateKey, {
+          command: args.length ? args.join(" ") : undefined,
+          tty: args.length === 0 || interactive(),
+        });
+        return r.code;
+      };
     }
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { selection, command, rest } = parseGlobal(argv);
+  if (command === "rollback") return rollback(selection, rest);
+  const action = plan(command, rest);
+  return action(readStack(selection));
 }
 
 if (require.main === module) {
