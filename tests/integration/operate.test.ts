@@ -128,17 +128,20 @@ describe("npm run ops", () => {
     const stop = new AbortController();
     const probe = runProbe({ url: URL, clients: 16, keepAliveShare: 0.5, signal: stop.signal });
     await sleep(1500);
-    const on = await ops(stack, ["maintenance", "on"]);
-    expect(on.code, on.stderr).toBe(0);
-    for (const method of ["GET", "POST"]) {
-      const r = await requestOnce(`${URL}/about/`, { method, body: method === "POST" ? "x" : undefined });
-      expect(r.status, method).toBe(503);
-      expect(r.headers["retry-after"], method).toBe("300");
-      expect(r.body, method).toContain("Down for maintenance");
+    try {
+      const on = await ops(stack, ["maintenance", "on"]);
+      expect(on.code, on.stderr).toBe(0);
+      for (const method of ["GET", "POST"]) {
+        const r = await requestOnce(`${URL}/about/`, { method, body: method === "POST" ? "x" : undefined });
+        expect(r.status, method).toBe(503);
+        expect(r.headers["retry-after"], method).toBe("300");
+        expect(r.body, method).toContain("Down for maintenance");
+      }
+      await sleep(2000);
+    } finally {
+      const off = await ops(stack, ["maintenance", "off"]);
+      expect(off.code, off.stderr).toBe(0);
     }
-    await sleep(2000);
-    const off = await ops(stack, ["maintenance", "off"]);
-    expect(off.code, off.stderr).toBe(0);
     await sleep(1500);
     stop.abort();
     const summary = await probe;
