@@ -10,7 +10,15 @@ set -euo pipefail
 : "${DATABASE:?}" "${KEEP:?}"
 
 install -d -m 700 "$BACKUPS_DIR"
+take_backup_lock
 cd /
+# A full disk would stop PostgreSQL itself: refuse unless the database's size is free twice over.
+need_kb=$(($(runuser -u postgres -- psql -qAt -d postgres -c "SELECT pg_database_size('$DATABASE')") * 2 / 1024))
+free_kb=$(df -Pk "$BACKUPS_DIR" | awk 'NR == 2 {print $4}')
+if ((free_kb < need_kb)); then
+  echo "backup refused: ${free_kb} KiB free on the disk of $BACKUPS_DIR, want ${need_kb} (twice the database)" >&2
+  exit 1
+fi
 name=$DATABASE-$(date -u +%Y%m%dT%H%M%SZ).dump
 partial=$BACKUPS_DIR/.$name.partial
 trap 'rm -f "$partial"' EXIT
@@ -18,4 +26,4 @@ trap 'rm -f "$partial"' EXIT
 mv "$partial" "$BACKUPS_DIR/$name"
 echo "$BACKUPS_DIR/$name ($(stat -c %s "$BACKUPS_DIR/$name") bytes)"
 # shellcheck disable=SC2012 # names are ours: no odd characters
-ls -1t "$BACKUPS_DIR"/*.dump | tail -n +$((KEEP + 1)) | xargs -r rm -f --
+ls -1t "$BACKUPS_DIR/$DATABASE"-*.dump | tail -n +$((KEEP + 1)) | xargs -r rm -f --

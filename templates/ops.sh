@@ -41,13 +41,21 @@ previous() {
   die "no kept release other than the live one"
 }
 
-# The newest program of ROLE that runs the live release ("site": the live site program).
+# The newest program of ROLE that runs the live release ("site": the live site program; "https":
+# the HTTPS program, which runs no release).
 live_program() { # ROLE
+  local id conf
   if [[ $1 == site ]]; then
     basename "$(dirname "$(readlink "$SITE_DIR/live.sock")")"
     return
   fi
-  local id conf
+  if [[ $1 == https ]]; then
+    # shellcheck disable=SC2012 # program names are ours: no odd characters
+    conf=$(ls -1t /etc/supervisor/conf.d/"$APP"-https-*.conf 2>/dev/null | head -n 1)
+    [[ -n $conf ]] || die "no HTTPS program on this host (site.tls)"
+    basename "$conf" .conf
+    return
+  fi
   id=$(basename "$(live_release_dir)")
   # shellcheck disable=SC2012 # program names are ours: no odd characters
   conf=$(ls -1t /etc/supervisor/conf.d/"$APP-$1-$id"-*.conf 2>/dev/null | head -n 1)

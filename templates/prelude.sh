@@ -65,6 +65,12 @@ install_file() { # CONTENT FILE [MODE]
   mv -f "$2.new" "$2"
 }
 
+# Backups and restores of the app's database, one at a time (templates/backup.sh, restore.sh).
+take_backup_lock() {
+  exec 7>"$BACKUPS_DIR/.lock"
+  flock -w 600 7 || { echo "another backup or restore of $APP is still running" >&2; exit 75; }
+}
+
 # One line for the `pulumi up` output while the step runs: HostCommand shows lines with this mark
 # as they come (and keeps them, unmarked, in a failed step's output).
 progress() { echo "::progress:: $*" >&2; }

@@ -90,7 +90,7 @@ function opOnHost(
   return runSsh(info.ssh, info.privateKey, {
     command: rootScript(info.ssh, script, args),
     tty: opts.tty ?? false,
-    input: opts.input ?? (opts.tty ? undefined : ""),
+    input: opts.input,
     capture: opts.capture,
   });
 }
@@ -114,6 +114,15 @@ function pulumiConfig(selection: StackSelection, args: string[]) {
   if (r.status !== 0) throw new Error(`pulumi config ${args.join(" ")} failed`);
 }
 
+/** The pinned release (app.release), if any. */
+function pinnedRelease(selection: StackSelection): string | undefined {
+  const r = spawnSync("pulumi", ["config", "get", "--path", "app.release", ...stackArgs(selection, true)], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+}
+
 /** The newest kept release that is not live: where a rollback goes by default. */
 async function previousRelease(info: StackInfo): Promise<string> {
   const r = await opOnHost(info, "previous", [], { capture: true });
@@ -128,15 +137,28 @@ async function rollback(selection: StackSelection, rest: string[]): Promise<numb
   if (args[0] !== undefined && args[0] !== "--clear" && !/^[0-9a-f]{12}$/.test(args[0])) {
     throw new UsageError(`rollback: expected a release id of 12 hex digits (see: releases), got ${args[0]}`);
   }
+  const before = pinnedRelease(selection);
   if (args[0] === "--clear") {
+    if (!before) {
+      console.error("no release is pinned (app.release is not set): nothing to clear");
+      return 0;
+    }
     pulumiConfig(selection, ["rm", "--path", "app.release"]);
-    console.error("app.release removed: pulumi up deploys the source again");
-    return pulumiUp(selection, yes);
+    console.error(`app.release ${before} removed: pulumi up deploys the source again`);
+  } else {
+    const id = args[0] ?? (await previousRelease(readStack(selection)));
+    pulumiConfig(selection, ["set", "--path", "app.release", id]);
+    console.error(`app.release = ${id}: pulumi up switches to it (rollback --clear returns to the source)`);
   }
-  const id = args[0] ?? (await previousRelease(readStack(selection)));
-  pulumiConfig(selection, ["set", "--path", "app.release", id]);
-  console.error(`app.release = ${id}: pulumi up switches to it (rollback --clear returns to the source)`);
-  return pulumiUp(selection, yes);
+  const code = pulumiUp(selection, yes);
+  if (code !== 0) {
+    // Declined or failed: the config says again what the host runs, so a later plain `up` does not
+    // carry out this rollback by surprise.
+    if (before) pulumiConfig(selection, ["set", "--path", "app.release", before]);
+    else pulumiConfig(selection, ["rm", "--path", "app.release"]);
+    console.error(`pulumi up did not complete: app.release is ${before ?? "unset"} again, as before`);
+  }
+  return code;
 }
 
 type Action = (info: StackInfo) => Promise<number>;
