@@ -850,7 +850,7 @@ describe("validateConfig: site.tls.mode provided", () => {
         ),
       errors: () => [
         "tlsPrivateKey: must be set with --secret (pulumi config set --secret tlsPrivateKey …)",
-        'tlsPrivateKey: expected a PEM private key block ("-----BEGIN PRIVATE KEY-----" …) (value not shown)',
+        'tlsPrivateKey: expected a PEM private key block ("-----BEGIN PRIVATE KEY-----" …) without a passphrase (value not shown)',
       ],
     },
   ];

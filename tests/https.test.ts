@@ -1,4 +1,5 @@
 // HTTPS policy (src/config/https.ts) and what the site program does with it.
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { defineSiteProgram } from "../src/components/nginxSite";
@@ -121,6 +122,18 @@ describe("a provided certificate", () => {
     const yesterday = new Date(Date.now() - 86400_000);
     expect(check(issued.certificate, ["shop.io"], yesterday)).toEqual([
       `site.tls.certificate: is not valid before ${new X509Certificate(issued.certificate).validFrom}`,
+    ]);
+  });
+
+  it("refuses a key protected by a passphrase (nginx could not read it)", () => {
+    const locked = execFileSync("openssl", ["pkey", "-aes256", "-passout", "pass:x"], {
+      input: issued.privateKey,
+      encoding: "utf8",
+    });
+    const p = new Problems();
+    checkProvidedCertificate(p, { certificate: issued.certificate, privateKey: locked, names: ["shop.io"] });
+    expect(p.list).toEqual([
+      "tlsPrivateKey: is protected by a passphrase; set it without one (openssl pkey -in KEYFILE -out PLAINFILE)",
     ]);
   });
 

@@ -4,6 +4,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import * as net from "node:net";
 import { Problems } from "./readers";
+import { SETTINGS } from "./settings";
 
 const CERTIFICATE = "site.tls.certificate";
 const KEY = "tlsPrivateKey";
@@ -28,7 +29,7 @@ function readChain(p: Problems, pem: string): X509Certificate[] | undefined {
 }
 
 function readKey(p: Problems, pem: string): KeyObject | undefined {
-  if (/ENCRYPTED/.test(pem)) {
+  if (/BEGIN ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(pem)) {
     p.add(KEY, "is protected by a passphrase; set it without one (openssl pkey -in KEYFILE -out PLAINFILE)");
     return undefined;
   }
@@ -36,7 +37,7 @@ function readKey(p: Problems, pem: string): KeyObject | undefined {
     return createPrivateKey(pem);
   } catch {
     // The parser's error is not shown: it may quote the input.
-    p.add(KEY, 'expected a PEM private key block ("-----BEGIN PRIVATE KEY-----" …) (value not shown)');
+    p.add(KEY, `expected ${SETTINGS.tlsPrivateKey.expected} (value not shown)`);
     return undefined;
   }
 }
