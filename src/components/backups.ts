@@ -43,7 +43,8 @@ export class Backups extends pulumi.ComponentResource {
         delete: renderScript("backup-remove.sh", { APP: args.app }),
         triggers: [args.hostId],
       },
-      { parent: this },
+      // Its files have fixed paths: on a replacement the old one's removal must come first.
+      { parent: this, deleteBeforeReplace: true },
     );
     this.registerOutputs({});
   }

@@ -82,8 +82,11 @@ export class DjangoApp extends pulumi.ComponentResource {
     const child = { parent: this };
     const exported = app.git ? exportGitRef(app.git.url, app.git.ref) : undefined;
     const sourceDir = exported ? exported.dir : path.resolve(app.source!);
-    // Where the release came from, for `npm run ops -- releases`.
-    const sourceLabel = app.git ? `${app.git.url} ${exported!.commit.slice(0, 12)}` : sourceDir;
+    // Where the release came from, for `npm run ops -- releases`: never a URL's credentials, and
+    // a local source by its directory's name (the same from any checkout).
+    const sourceLabel = app.git
+      ? `${app.git.url.replace(/\/\/[^/@]*@/, "//")} ${exported!.commit.slice(0, 12)}`
+      : path.basename(sourceDir);
     const backups = args.database.local ? args.database.backups : undefined;
     // app.release pins a kept release: it is switched to as it is, its migrations applied back then.
     const pinned = app.release;
@@ -132,8 +135,8 @@ export class DjangoApp extends pulumi.ComponentResource {
       const byApp = excludedByApp ? `; ${excludedByApp} left out by app.exclude` : "";
       pulumi.log.info(`source: ${count} files, ${formatBytes(bytes)} (${how}${byApp})`, this);
     } else {
-      pulumi.log.info(
-        `app.release: ${pinned}, a kept release, switched to as it is (the source is not deployed)`,
+      pulumi.log.warn(
+        `app.release: ${pinned}, a kept release, runs as it is: the source is not deployed, and settings changed while it is pinned reach the app once it is unpinned (npm run ops -- rollback --clear)`,
         this,
       );
     }
@@ -166,7 +169,7 @@ export class DjangoApp extends pulumi.ComponentResource {
         hostId,
         app: app.name,
         source,
-        sourceLabel,
+        sourceLabel: pinned ? "" : sourceLabel,
         python: app.python,
         settings,
         releaseIdNames: app.envNames.releaseId,
