@@ -111,7 +111,6 @@ export function deployStack(config: DeployConfig): DeployedStack {
       database: db,
       djangoSecretKey: secrets.djangoSecretKey,
       secretEnv: secrets.env,
-      tlsPrivateKey: secrets.tlsPrivateKey,
     },
     { transformations: [skipDeletesWithHost] },
   );

@@ -37,8 +37,6 @@ export interface NginxSiteArgs {
   /** The healthy release's socket (GunicornService.socket). */
   socket: pulumi.Input<string>;
   releaseDir: pulumi.Input<string>;
-  /** The private key of site.tls.certificate (site.tls.mode "provided"). */
-  tlsPrivateKey?: pulumi.Input<string>;
 }
 
 /** The system nginx's site: the front door, which only knows where to listen. */
@@ -218,18 +216,11 @@ export class NginxSite extends pulumi.ComponentResource {
       { parent: this, dependsOn: [siteSwitch] },
     );
 
-    // HTTPS asks the ACME server to fetch its challenge from the site: after the front door is up
-    // (and a provided certificate's redirect needs it too).
+    // HTTPS asks the ACME server to fetch its challenge from the site: after the front door is up.
     const https = httpsEnabled(args.site)
       ? new Https(
           `${name}-https`,
-          {
-            connection: args.connection,
-            hostId: args.hostId,
-            app: args.app,
-            site: args.site,
-            tlsPrivateKey: args.tlsPrivateKey,
-          },
+          { connection: args.connection, hostId: args.hostId, app: args.app, site: args.site },
           { parent: this, dependsOn: [frontDoor] },
         )
       : undefined;

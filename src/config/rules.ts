@@ -2,8 +2,7 @@
 // order, and the rules between settings of different objects: exactly one of
 // host and droplet, unknown and misplaced top-level keys, plain settings set
 // with --secret, app.name against host.user, the database kind against the
-// host, which database settings a kind uses, and the TLS key with the site's
-// certificate.
+// host, and which database settings a kind uses.
 import {
   closest,
   type Field,
@@ -17,11 +16,9 @@ import {
   show,
   unknownKeys,
 } from "./readers";
-import { siteNames } from "./https";
-import { checkProvidedCertificate } from "./providedCertificate";
 import { checkSecretEnv, checkSshPrivateKey, type RawConfig, secretText, type SecretValues } from "./secrets";
 import { APP, DATABASE, LOCAL_ONLY, MANAGED_ONLY, SETTINGS } from "./settings";
-import type { DatabaseConfig, DeployConfig, DropletHost, ExistingHost, SiteConfig } from "./types";
+import type { DatabaseConfig, DeployConfig, DropletHost, ExistingHost } from "./types";
 
 const TOP_LEVEL: [string, Field][] = Object.entries(SETTINGS);
 const TOP_LEVEL_KEYS = TOP_LEVEL.map(([key]) => key);
@@ -104,27 +101,6 @@ function checkDatabase(p: Problems, v: unknown, appName: string, scope: Scope): 
   };
 }
 
-/**
- * tlsPrivateKey: set exactly when site.tls.mode is "provided", and then it and site.tls.certificate
- * must make a pair that serves site.serverName now (providedCertificate.ts). "" when not used.
- */
-function checkTlsPrivateKey(p: Problems, raw: RawConfig, site: SiteConfig | undefined): string | undefined {
-  if (!site) return undefined; // unreadable: reported already
-  if (site.tls.mode !== "provided") {
-    if (!missing(raw.values.tlsPrivateKey)) {
-      p.add(
-        "tlsPrivateKey",
-        'only used with site.tls.mode "provided"; set that, or remove it (pulumi config rm tlsPrivateKey)',
-      );
-    }
-    return "";
-  }
-  const key = secretText(p, raw, "tlsPrivateKey", true);
-  if (key === undefined || site.tls.certificate === undefined) return undefined;
-  checkProvidedCertificate(p, { certificate: site.tls.certificate, privateKey: key, names: siteNames(site) });
-  return key;
-}
-
 export function checkAll(raw: RawConfig): {
   config?: Omit<DeployConfig, "secrets">;
   secrets?: SecretValues;
@@ -170,7 +146,6 @@ export function checkAll(raw: RawConfig): {
   }
 
   const sshPrivateKey = checkSshPrivateKey(p, raw, droplet);
-  const tlsPrivateKey = checkTlsPrivateKey(p, raw, site);
   const djangoSecretKey = secretText(p, raw, "djangoSecretKey", true);
   let dbPassword: string | undefined = "";
   if (database?.kind === "managed") {
@@ -194,14 +169,13 @@ export function checkAll(raw: RawConfig): {
     !database ||
     sshPrivateKey === undefined ||
     djangoSecretKey === undefined ||
-    dbPassword === undefined ||
-    tlsPrivateKey === undefined
+    dbPassword === undefined
   ) {
     return { errors: p.list };
   }
   return {
     config: { host, app, site, database },
-    secrets: { sshPrivateKey, djangoSecretKey, dbPassword, tlsPrivateKey, env: secretEnv },
+    secrets: { sshPrivateKey, djangoSecretKey, dbPassword, env: secretEnv },
     errors: [],
   };
 }
