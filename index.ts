@@ -5,11 +5,14 @@ import { deployStack, loadConfig } from "./src";
 
 const deployed = deployStack(loadConfig());
 
-export const serverAddress = deployed.serverAddress;
-export const releaseId = deployed.releaseId;
-export const liveSocket = deployed.liveSocket;
-export const workers = deployed.workers;
-export const certificateExpiry = deployed.certificateExpiry;
-// For the day-2 commands (npm run ops): where to SSH to (the host key pinned), and the app's names.
-export const ssh = deployed.ssh;
-export const app = deployed.app;
+export = {
+  serverAddress: deployed.serverAddress,
+  releaseId: deployed.releaseId,
+  liveSocket: deployed.liveSocket,
+  workers: deployed.workers,
+  // Only with HTTPS on: an undefined output would warn on every up.
+  ...(deployed.certificateExpiry ? { certificateExpiry: deployed.certificateExpiry } : {}),
+  // For the day-2 commands (npm run ops): where to SSH to (the host key pinned), and the app's names.
+  ssh: deployed.ssh,
+  app: deployed.app,
+};

@@ -141,7 +141,7 @@ describe("a new host", () => {
   test("preview shows every resource to create and touches nothing", async () => {
     const r = await stack.preview();
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/\+ 18 to create/);
+    expect(r.stdout).toMatch(/\+ 20 to create/);
     expect(await onHost("test -e /srv/hc && echo present || echo absent")).toBe("absent\n");
   });
 
@@ -163,7 +163,7 @@ describe("a new host", () => {
   test("a second up with nothing changed changes nothing and says so", async () => {
     const r = await stack.up();
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Resources:\s+18 unchanged/);
+    expect(r.stdout).toMatch(/Resources:\s+20 unchanged/);
     expect((await stack.preview(["--expect-no-changes"])).code).toBe(0);
   });
 
