@@ -4,9 +4,9 @@
 # Run by `npm run ops` (src/ops/cli.ts) over SSH, never by a deploy: OP names the command and the
 # script's own arguments are its arguments. It only reads what deploys left on the host, except
 # maintenance (a flag the site program checks per request) and backup/restore.
-# Inputs: APP, OP, DATABASE (the local database's name, or empty).
+# Inputs: APP, OP, DATABASE (the local database's name, or empty), LOG_SINCE (log-since.py).
 set -euo pipefail
-: "${OP:?}" "${DATABASE?}"
+: "${OP:?}" "${DATABASE?}" "${LOG_SINCE:?}"
 
 die() {
   echo "$*" >&2
@@ -63,22 +63,28 @@ live_program() { # ROLE
   basename "$conf" .conf
 }
 
-# logs TARGET LINES FOLLOW GREP: a program's log (web, site, https or a job), or nginx's own.
+# logs TARGET LINES FOLLOW GREP SINCE: a program's log (web, site, https or a job), or nginx's own.
+# LINES: the last lines to show ("all": from the start); SINCE: epoch seconds, 0 for no limit.
 logs() {
-  local target=$1 lines=$2 follow=$3 pattern=$4 files
+  local target=$1 lines=$2 follow=$3 pattern=$4 since=$5 files
   if [[ $target == nginx ]]; then
     files=(/var/log/nginx/access.log /var/log/nginx/error.log)
   else
     files=("$LOG_DIR/$(live_program "$target").log")
   fi
   local tail_args=(-n "$lines")
+  [[ $lines != all ]] || tail_args=(-n +1)
   [[ $follow == 1 ]] && tail_args+=(-F)
   ((${#files[@]} > 1)) || tail_args+=(-q)
-  if [[ -n $pattern ]]; then
-    tail "${tail_args[@]}" "${files[@]}" | grep --line-buffered -E -- "$pattern" || true
-  else
-    exec tail "${tail_args[@]}" "${files[@]}"
-  fi
+  tail "${tail_args[@]}" "${files[@]}" | since_filter "$since" | grep_filter "$pattern"
+}
+
+since_filter() { # EPOCH (0: every line)
+  if [[ $1 == 0 ]]; then cat; else python3 -u -c "$LOG_SINCE" "$1"; fi
+}
+
+grep_filter() { # REGEX (empty: every line)
+  if [[ -z $1 ]]; then cat; else grep --line-buffered -E -- "$1" || true; fi
 }
 
 # manage.py ARGS in the live release, as the app, with its settings.

@@ -1,14 +1,16 @@
 // The day-2 CLI's own parts: its options, and OpenSSH with the host key pinned, against a real
 // SSH server (ssh2's): the pinned key connects, any other is refused, never trusted on first use.
+import { execFileSync } from "child_process";
 import { AddressInfo } from "net";
 import { Server, utils } from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseLogs, run, UsageError } from "../src/ops/cli";
+import { parseLogs, parseSince, run, UsageError } from "../src/ops/cli";
+import { readTemplate } from "../src/host/render";
 import { knownHostsLine, rootScript, runSsh } from "../src/ops/sshSession";
 
 describe("logs options", () => {
   it("defaults to the web program's last 100 lines", () => {
-    expect(parseLogs([])).toEqual({ target: "web", lines: 100, follow: false, grep: "" });
+    expect(parseLogs([])).toEqual({ target: "web", lines: 100, follow: false, grep: "", since: 0 });
   });
   it("takes a program, -f, -n and --grep in any order", () => {
     expect(parseLogs(["-f", "alerts", "--grep", "ERROR|WARN", "-n", "20"])).toEqual({
@@ -16,12 +18,62 @@ describe("logs options", () => {
       lines: 20,
       follow: true,
       grep: "ERROR|WARN",
+      since: 0,
     });
+  });
+  it("--since: a duration back from now or a time, every line since then unless -n says otherwise", () => {
+    const now = Date.UTC(2026, 11, 4, 18, 0, 0);
+    expect(parseLogs(["--since", "30m"], now)).toMatchObject({ since: now / 1000 - 1800, lines: "all" });
+    expect(parseLogs(["--since", "2d", "-n", "50"], now)).toMatchObject({ since: now / 1000 - 2 * 86400, lines: 50 });
+    expect(parseSince("2026-12-04T17:00:00Z")).toBe(Date.UTC(2026, 11, 4, 17) / 1000);
+    expect(parseSince("2026-12-04 17:00+01:00")).toBe(Date.UTC(2026, 11, 4, 16) / 1000);
+    expect(parseSince("2026-12-04T17:00")).toBe(new Date(2026, 11, 4, 17).getTime() / 1000);
+    for (const bad of ["yesterday", "2026-12-04", "10", "5w"]) {
+      expect(() => parseSince(bad)).toThrow(
+        `--since: expected a duration (30m, 2h, 1d) or a time (2026-12-04T17:00), got ${bad}`,
+      );
+    }
   });
   it("refuses what it does not know, saying what", () => {
     expect(() => parseLogs(["-n", "many"])).toThrow("-n: expected a number of lines, got many");
     expect(() => parseLogs(["web", "site"])).toThrow('logs: unexpected "site"');
     expect(() => parseLogs(["--grep"])).toThrow("--grep needs a value");
+  });
+});
+
+describe("the --since filter on the host (templates/log-since.py)", () => {
+  const filter = (since: Date, text: string) =>
+    execFileSync("python3", ["-c", readTemplate("log-since.py"), String(since.getTime() / 1000)], {
+      input: text,
+      encoding: "utf8",
+      env: { ...process.env, TZ: "UTC" },
+    });
+  it("reads gunicorn's, nginx's and ISO times; untimed lines go with the line before in their file", () => {
+    const log = [
+      "==> /var/log/nginx/access.log <==",
+      '127.0.0.1 - - [04/Dec/2026:17:50:59 +0000] "GET / HTTP/1.1" 200 5',
+      '127.0.0.1 - - [04/Dec/2026:18:51:59 +0100] "GET /b HTTP/1.1" 200 5',
+      "==> /var/log/nginx/error.log <==",
+      "2026/12/04 17:40:00 [error] 7#7: nginx's own form, old",
+      "  untimed, after it",
+      "2026/12/04 17:55:00 [error] 7#7: new",
+      "[2026-12-04 17:51:00 +0000] [12] [ERROR] before",
+      "Traceback (most recent call last):",
+      "[2026-12-04 17:52:00 +0000] [12] [ERROR] after",
+      "Traceback (most recent call last):",
+      "2026-12-04T17:40:00 no zone: the host's (UTC here)",
+      "  untimed, after an old line",
+      "",
+    ].join("\n");
+    expect(filter(new Date(Date.UTC(2026, 11, 4, 17, 51, 30)), log).split("\n")).toEqual([
+      "==> /var/log/nginx/access.log <==",
+      '127.0.0.1 - - [04/Dec/2026:18:51:59 +0100] "GET /b HTTP/1.1" 200 5',
+      "==> /var/log/nginx/error.log <==",
+      "2026/12/04 17:55:00 [error] 7#7: new",
+      "[2026-12-04 17:52:00 +0000] [12] [ERROR] after",
+      "Traceback (most recent call last):",
+      "",
+    ]);
   });
 });
 

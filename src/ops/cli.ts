@@ -3,7 +3,7 @@
 // the host (templates/ops.sh, restore.sh), or, for rollback, sets app.release and runs pulumi up.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { renderScript } from "../host/render";
+import { readTemplate, renderScript } from "../host/render";
 import { readStack, StackInfo, StackSelection, stackArgs } from "./stackInfo";
 import { DEFAULT_MAINTENANCE_PAGE } from "./maintenancePage";
 import { rootScript, runSsh } from "./sshSession";
@@ -11,8 +11,9 @@ import { rootScript, runSsh } from "./sshSession";
 const USAGE = `usage: npm run ops -- [--stack NAME] [--config-file FILE] COMMAND
 
   releases                      the kept releases: id, live, built, venv, source
-  logs [web|site|https|nginx|JOB] [-f] [-n LINES] [--grep REGEX]
-                                the live release's program log (default web), or nginx's
+  logs [web|site|https|nginx|JOB] [-f] [-n LINES] [--since WHEN] [--grep REGEX]
+                                the live release's program log (default web), or nginx's;
+                                WHEN: 30m, 2h, 1d or a time (2026-12-04T17:00, local; Z for UTC)
   exec -- ARGS…                 manage.py ARGS in the live release, with its settings
                                 (a terminal when run from one: shell, createsuperuser, dbshell)
   maintenance on [--page FILE] | off
@@ -45,10 +46,21 @@ function valueOf(argv: string[], i: number, option: string): string {
   return argv[i];
 }
 
+export interface LogsOptions {
+  target: string;
+  /** The last lines read; "all" with --since and no -n. */
+  lines: number | "all";
+  follow: boolean;
+  grep: string;
+  /** Epoch seconds: only lines written since then (0: no limit). */
+  since: number;
+}
+
 /** logs' options (pure, tested). */
-export function parseLogs(rest: string[]): { target: string; lines: number; follow: boolean; grep: string } {
-  const o = { target: "web", lines: 100, follow: false, grep: "" };
+export function parseLogs(rest: string[], now = Date.now()): LogsOptions {
+  const o: LogsOptions = { target: "web", lines: 100, follow: false, grep: "", since: 0 };
   let targetSet = false;
+  let linesSet = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === "-f" || a === "--follow") o.follow = true;
@@ -56,14 +68,33 @@ export function parseLogs(rest: string[]): { target: string; lines: number; foll
       const n = Number(valueOf(rest, ++i, a));
       if (!Number.isInteger(n) || n < 0) throw new UsageError(`${a}: expected a number of lines, got ${rest[i]}`);
       o.lines = n;
-    } else if (a === "--grep") o.grep = valueOf(rest, ++i, a);
+      linesSet = true;
+    } else if (a === "--since") o.since = parseSince(valueOf(rest, ++i, a), now);
+    else if (a === "--grep") o.grep = valueOf(rest, ++i, a);
     else if (!a.startsWith("-") && !targetSet) {
       if (!/^[a-z][a-z0-9-]*$/.test(a)) throw new UsageError(`logs: ${JSON.stringify(a)} is no program role`);
       o.target = a;
       targetSet = true;
     } else throw new UsageError(`logs: unexpected ${JSON.stringify(a)}`);
   }
+  if (o.since && !linesSet) o.lines = "all";
   return o;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** --since: a duration back from now (90s, 30m, 2h, 1d) or a date and time; epoch seconds. */
+export function parseSince(value: string, now = Date.now()): number {
+  const ago = /^(\d+)([smhd])$/.exec(value);
+  if (ago) return Math.floor(now / 1000) - Number(ago[1]) * UNIT_SECONDS[ago[2]];
+  // Date and time only: Date.parse reads a date alone as UTC midnight, and other forms loosely.
+  const moment = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:\d\d)?$/.test(value)
+    ? Date.parse(value.replace(" ", "T"))
+    : NaN;
+  if (Number.isNaN(moment)) {
+    throw new UsageError(`--since: expected a duration (30m, 2h, 1d) or a time (2026-12-04T17:00), got ${value}`);
+  }
+  return Math.floor(moment / 1000);
 }
 
 /** What follows "--" (exec, ssh). */
@@ -86,6 +117,7 @@ function opOnHost(
     APP: info.app.name,
     OP: op,
     DATABASE: info.app.database.local ? info.app.database.name : "",
+    LOG_SINCE: readTemplate("log-since.py"),
   });
   return runSsh(info.ssh, info.privateKey, {
     command: rootScript(info.ssh, script, args),
@@ -170,7 +202,8 @@ function plan(command: string, rest: string[]): Action {
       return (info) => onHost(info, "releases", []);
     case "logs": {
       const o = parseLogs(rest);
-      return (info) => onHost(info, "logs", [o.target, String(o.lines), o.follow ? "1" : "0", o.grep]);
+      const args = [o.target, String(o.lines), o.follow ? "1" : "0", o.grep, String(o.since)];
+      return (info) => onHost(info, "logs", args);
     }
     case "exec": {
       const args = afterDashes(rest, "exec");

@@ -127,6 +127,21 @@ describe("npm run ops", () => {
     expect(grep.stdout).toContain(marker);
   });
 
+  test("logs --since: only the lines written since then, by a time or a duration", async () => {
+    const marker = crypto.randomBytes(6).toString("hex");
+    expect((await requestOnce(`${URL}/about/?before=${marker}`)).status).toBe(200);
+    await sleep(2100); // gunicorn's access log has whole seconds
+    const since = new Date(Date.now() - 1000).toISOString().slice(0, 19) + "Z";
+    expect((await requestOnce(`${URL}/about/?after=${marker}`)).status).toBe(200);
+    await sleep(500);
+    const recent = await ops(stack, ["logs", "--since", since, "--grep", marker]);
+    expect(recent.code, recent.stderr).toBe(0);
+    expect(recent.stdout).toContain(`after=${marker}`);
+    expect(recent.stdout).not.toContain(`before=${marker}`);
+    const both = await ops(stack, ["logs", "web", "--since", "5m", "--grep", marker]);
+    expect(both.stdout.trim().split("\n")).toHaveLength(2);
+  });
+
   test("maintenance on: every request gets 503 with Retry-After, POST too; off: 200; no connection error", async () => {
     const stop = new AbortController();
     const probe = runProbe({ url: URL, clients: 16, keepAliveShare: 0.5, signal: stop.signal });
