@@ -103,10 +103,12 @@ export class DjangoApp extends pulumi.ComponentResource {
         connection,
         hostId,
         app: app.name,
-        // certbot gets and renews the site's certificate (site.tls from ACME); cron runs the backups.
+        // certbot gets and renews the site's certificate (site.tls from ACME); the HTTPS program
+        // resolves its certificate with nginx's JavaScript module; cron runs the backups.
         packages: [
           ...app.packages,
           ...(acmeEnabled(args.site) ? ["certbot"] : []),
+          ...(httpsEnabled(args.site) ? ["libnginx-mod-http-js"] : []),
           ...(backups && backups.schedule !== "off" ? ["cron"] : []),
         ],
         database: args.database.local

@@ -47,7 +47,6 @@ export function defineHttpsProgram(a: { app: string; site: SiteConfig; hostId: s
       DIR: dir(program),
       SHUTDOWN_TIMEOUT: SITE_SHUTDOWN_TIMEOUT,
       SITE_LINK: siteLink(a.app),
-      TLS_DIR: hostPaths(a.app).TLS_DIR,
       CHECK_SOCKET: checkSocket(program),
       LISTEN: a.site.tls.listen,
       PROXY_READ_TIMEOUT,
@@ -73,6 +72,8 @@ export function defineHttpsProgram(a: { app: string; site: SiteConfig; hostId: s
       DIR: dir(program),
       FILE: `${dir(program)}/nginx.conf`,
       FILE_CONTENT: nginxConf(program),
+      MODULE_FILE: `${dir(program)}/tls-live.js`,
+      MODULE_CONTENT: renderTemplate("tls-live.js", { TLS_DIR: hostPaths(a.app).TLS_DIR }),
       TEST: `nginx -t -q -c ${dir(program)}/nginx.conf`,
       SOCKET: checkSocket(program),
       CHECK_PATH: "/",
@@ -99,7 +100,11 @@ export function certificateScript(app: string, site: SiteConfig): string {
 /** The provided certificate's step script (pure): the certificate is public, its key comes on stdin. */
 export function providedCertificateScript(app: string, site: SiteConfig): string {
   if (!site.tls.certificate) throw new Error('site.tls.certificate: required with site.tls.mode "provided"');
-  return renderScript("tls-provided.sh", { APP: app, CERTIFICATE: site.tls.certificate.trim() });
+  return renderScript("tls-provided.sh", {
+    APP: app,
+    CERTIFICATE: site.tls.certificate.trim(),
+    INSTALL_PAIR: readTemplate("tls-install.sh"),
+  });
 }
 
 export class Https extends pulumi.ComponentResource {
