@@ -7,8 +7,9 @@ function dir() {
   try {
     return fs.realpathSync("{{TLS_DIR}}/live");
   } catch (e) {
-    // A certificate installed by an earlier version: its files are in the directory itself.
-    return "{{TLS_DIR}}";
+    // No link: a certificate installed by an earlier version, its files in the directory itself.
+    if (e.code === "ENOENT") return "{{TLS_DIR}}";
+    throw e;
   }
 }
 
