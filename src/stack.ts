@@ -111,6 +111,7 @@ export function deployStack(config: DeployConfig): DeployedStack {
       database: db,
       djangoSecretKey: secrets.djangoSecretKey,
       secretEnv: secrets.env,
+      tlsPrivateKey: secrets.tlsPrivateKey,
     },
     { transformations: [skipDeletesWithHost] },
   );

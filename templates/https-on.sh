@@ -4,9 +4,10 @@
 # The site program redirects plain HTTP only while HTTPS_FLAG exists (it
 # checks per request: no reload), so nothing is redirected to an HTTPS that
 # does not answer. Prints the certificate's expiry.
-# Inputs: APP, NAME (a site name, sent as SNI), CONNECT (where HTTPS listens, "address:port").
+# Inputs: APP, NAME (a site name, sent as SNI), CONNECT (where HTTPS listens, "address:port"),
+# INSTALLED (what the certificate step printed: a new certificate runs this again).
 set -euo pipefail
-: "${NAME:?}" "${CONNECT:?}" "${TLS_DIR:?}" "${HTTPS_FLAG:?}"
+: "${NAME:?}" "${CONNECT:?}" "${TLS_DIR:?}" "${HTTPS_FLAG:?}" "${INSTALLED?}"
 
 fingerprint() { openssl x509 -noout -fingerprint -sha256; }
 

@@ -12,7 +12,8 @@
 # Inputs: APP, PROGRAM, CONF, LOG, TIMEOUT; for a program checked over HTTP:
 # SOCKET, CHECK_PATH, CHECK_HOST, EXPECT_STATUS (empty: any 2xx or 3xx), EXPECT_TEXT (may be empty);
 # for a program with files of its own (the site program): DIR (created here,
-# removed with the program), FILE and FILE_CONTENT (written first), TEST (a
+# removed with the program), FILE and FILE_CONTENT (written first), optionally
+# MODULE_FILE and MODULE_CONTENT (a file FILE loads), TEST (a
 # command that must accept FILE before the program is added); for a singleton
 # job: EXCLUSIVE, a regex matching the names of the job's programs (others are stopped first).
 # RESOURCE_ID (the resource running this) becomes the program's owner: see program-stop.sh.
@@ -70,6 +71,7 @@ stop_others() {
 write_files() {
   [[ -n $DIR ]] || return 0
   install -d -m 755 "$DIR"
+  [[ -z ${MODULE_FILE:-} ]] || install_file "$MODULE_CONTENT" "$MODULE_FILE"
   install_file "$FILE_CONTENT" "$FILE"
   local out
   if ! out=$(bash -c "$TEST" 2>&1); then

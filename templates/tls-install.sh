@@ -1,23 +1,42 @@
 #!/usr/bin/env bash
-# certbot deploy hook of an app: installs its new or renewed certificate.
+# Install a certificate and its key for an app's HTTPS program (certbot's deploy hook; the provided pair)
 #
-# The HTTPS program reads these files at each handshake. Each is written
-# beside its place and renamed over it, so a handshake reads a whole file;
-# the key is the same as before (--reuse-key), so any pair read matches.
-# Inputs: APP and TLS_DIR (set above this script by tls-certificate.sh), RENEWED_LINEAGE (certbot).
+# nginx opens the certificate and the key separately at each handshake, so
+# files renamed over the old ones, microseconds apart, can still be read as
+# the certificate of one pair and the key of the other when the key changes
+# (a provided pair): a failed handshake. Each pair gets a directory of its
+# own instead, and the `live` link is renamed over the old one; the HTTPS
+# program resolves the link once per handshake (tls-live.js), so both files
+# come from one pair. The previous pair stays (a handshake may have resolved
+# it just now); older ones go.
+# Inputs: APP, TLS_DIR; SOURCE_DIR (a directory with privkey.pem and fullchain.pem) or, from
+# certbot, RENEWED_LINEAGE.
 set -euo pipefail
 : "${APP:?}" "${TLS_DIR:?}"
-lineage=${RENEWED_LINEAGE:?}
-# certbot runs every deploy hook for every renewed certificate: only this app's is ours.
-[[ $lineage == */live/"$APP" ]] || exit 0
-dir=$TLS_DIR
+if [[ -z ${SOURCE_DIR:-} ]]; then
+  SOURCE_DIR=${RENEWED_LINEAGE:?}
+  # certbot runs every deploy hook for every renewed certificate: only this app's is ours.
+  [[ $SOURCE_DIR == */live/"$APP" ]] || exit 0
+fi
+pairs=$TLS_DIR/pairs
+install -d -m 750 -g www-data "$TLS_DIR" "$pairs"
 
-install_one() { # SOURCE NAME MODE
-  cp "$1" "$dir/.$2.new"
-  chown root:www-data "$dir/.$2.new"
-  chmod "$3" "$dir/.$2.new"
-  mv -f "$dir/.$2.new" "$dir/$2"
-}
+# Created 0700 by mktemp: nothing is readable before it is complete.
+new=$(mktemp -d "$pairs/XXXXXXXX")
+install -m 640 -o root -g www-data "$SOURCE_DIR/privkey.pem" "$new/privkey.pem"
+install -m 644 -o root -g www-data "$SOURCE_DIR/fullchain.pem" "$new/fullchain.pem"
+chgrp www-data "$new"
+chmod 750 "$new"
 
-install_one "$lineage/privkey.pem" privkey.pem 640
-install_one "$lineage/fullchain.pem" fullchain.pem 644
+previous=$(readlink "$TLS_DIR/live" || true)
+ln -sfn "pairs/${new##*/}" "$TLS_DIR/.live.new"
+mv -T "$TLS_DIR/.live.new" "$TLS_DIR/live"
+# The names the deploy's checks read (and an HTTPS program of an earlier version, until replaced).
+for f in privkey.pem fullchain.pem; do
+  [[ -L $TLS_DIR/$f ]] && continue
+  ln -sfn "live/$f" "$TLS_DIR/.$f.new"
+  mv -T "$TLS_DIR/.$f.new" "$TLS_DIR/$f"
+done
+for d in "$pairs"/*; do
+  [[ $d == "$new" || pairs/${d##*/} == "$previous" ]] || rm -rf "$d"
+done

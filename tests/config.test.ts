@@ -8,8 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { TLS_DEFAULT } from "./support/siteDefaults";
+import { type IssuedCertificate, issueCertificate, makeTestCa } from "./support/testCertificates";
 
 pulumi.runtime.setMocks(
   {
@@ -32,8 +33,14 @@ let validateConfig: ConfigModule["validateConfig"];
 let deployKey: KeyPair;
 let otherKey: KeyPair;
 let HOST_KEY: string;
+// A site certificate for shop.io and www.shop.io, and one for shop.io alone (another key).
+let siteCert: IssuedCertificate;
+let otherCert: IssuedCertificate;
 
 beforeAll(async () => {
+  const ca = makeTestCa();
+  siteCert = issueCertificate(ca, ["shop.io", "www.shop.io"]);
+  otherCert = issueCertificate(ca, ["shop.io"]);
   ({ formatConfigErrors, loadConfig, validateConfig } = await import("../src/config/config"));
   const { ed25519HostKey } = await import("../src/components/droplet");
   deployKey = ed25519HostKey(Buffer.alloc(32, 7), "test deploy key");
@@ -118,7 +125,7 @@ const BAD: BadCase[] = [
     errors: [
       'appp: unknown setting; did you mean "app"?',
       'workers: unknown setting; did you mean "app.workers"? (pulumi config set --path app.workers …)',
-      "colour: unknown setting (expected one of: host, droplet, app, site, database, sshPrivateKey, djangoSecretKey, dbPassword, secretEnv)",
+      "colour: unknown setting (expected one of: host, droplet, app, site, database, sshPrivateKey, tlsPrivateKey, djangoSecretKey, dbPassword, secretEnv)",
     ],
   },
   {
@@ -746,6 +753,135 @@ describe("validateConfig: bad configurations", () => {
   });
 });
 
+describe("validateConfig: site.tls.mode provided", () => {
+  const SITE_NAMES = "shop.io www.shop.io";
+  /** base() with a site on SITE_NAMES (or `serverName`), `tls`, and tlsPrivateKey set as a secret. */
+  const provided = (tls: Record<string, unknown>, key: string | undefined, serverName = SITE_NAMES) =>
+    raw(withValues({ site: { serverName, tls }, tlsPrivateKey: key }), new Set([...SECRET, "tlsPrivateKey"]));
+  /** What of a key must never be in a message: any line of its body. */
+  const keyBody = (pem: string) => pem.split("\n").filter((l) => l && !l.startsWith("-----"));
+  afterEach(() => vi.useRealTimers());
+
+  it("a good pair: the certificate in site.tls, the key among the secrets, no ACME defaults dropped", () => {
+    const result = validateConfig(
+      provided({ mode: "provided", certificate: siteCert.certificate }, siteCert.privateKey),
+    );
+    expect(result.errors).toEqual([]);
+    expect(result.config?.site.tls).toStrictEqual({
+      ...TLS_DEFAULT,
+      mode: "provided",
+      certificate: siteCert.certificate,
+    });
+  });
+
+  const cases: { name: string; config: () => RawConfig; errors: () => string[] }[] = [
+    {
+      name: "neither certificate nor key",
+      config: () => provided({ mode: "provided" }, undefined),
+      errors: () => [
+        'site.tls.certificate: required with site.tls.mode "provided" (pulumi config set --path site.tls.certificate -- "$(cat fullchain.pem)")',
+        "tlsPrivateKey: required; set it with pulumi config set --secret tlsPrivateKey …",
+      ],
+    },
+    {
+      name: "the key without the certificate",
+      config: () => provided({ mode: "provided" }, siteCert.privateKey),
+      errors: () => [
+        'site.tls.certificate: required with site.tls.mode "provided" (pulumi config set --path site.tls.certificate -- "$(cat fullchain.pem)")',
+      ],
+    },
+    {
+      name: "the certificate without the key",
+      config: () => provided({ mode: "provided", certificate: siteCert.certificate }, undefined),
+      errors: () => ["tlsPrivateKey: required; set it with pulumi config set --secret tlsPrivateKey …"],
+    },
+    {
+      name: "a name the certificate does not cover",
+      config: () =>
+        provided({ mode: "provided", certificate: siteCert.certificate }, siteCert.privateKey, "shop.io api.shop.io"),
+      errors: () => ['site.tls.certificate: does not cover "api.shop.io" (it names DNS:shop.io, DNS:www.shop.io)'],
+    },
+    {
+      name: "a key that is not the certificate's",
+      config: () => provided({ mode: "provided", certificate: siteCert.certificate }, otherCert.privateKey),
+      errors: () => [
+        "tlsPrivateKey: is not the key of site.tls.certificate (its first certificate); set the key made with it (value not shown)",
+      ],
+    },
+    {
+      name: "an expired certificate",
+      config: () => {
+        vi.useFakeTimers({ now: new Date(Date.now() + 60 * 86400_000), toFake: ["Date"] });
+        return provided({ mode: "provided", certificate: siteCert.certificate }, siteCert.privateKey);
+      },
+      errors: () => [
+        `site.tls.certificate: expired on ${new crypto.X509Certificate(siteCert.certificate).validTo}; set a current one`,
+      ],
+    },
+    {
+      name: "ACME settings in provided mode, and a site on any name",
+      config: () =>
+        provided(
+          {
+            mode: "provided",
+            certificate: siteCert.certificate,
+            email: "ops@shop.io",
+            staging: true,
+            directoryUrl: "https://ca.shop.io/dir",
+          },
+          siteCert.privateKey,
+          "_",
+        ),
+      errors: () => [
+        'site.tls.email: is for ACME; not used with site.tls.mode "provided": remove it',
+        'site.tls.staging: is for ACME; not used with site.tls.mode "provided": remove it',
+        'site.tls.directoryUrl: is for ACME; not used with site.tls.mode "provided": remove it',
+        'site.tls.mode: "provided" needs site.serverName to list the names the certificate covers (like "example.com www.example.com"); not "_"',
+      ],
+    },
+    {
+      name: "certificate and key without provided mode",
+      config: () => provided({ mode: "acme", certificate: siteCert.certificate }, siteCert.privateKey),
+      errors: () => [
+        'site.tls.certificate: only used with site.tls.mode "provided"; set that, or remove the certificate',
+        'tlsPrivateKey: only used with site.tls.mode "provided"; set that, or remove it (pulumi config rm tlsPrivateKey)',
+      ],
+    },
+    {
+      name: "the key in the certificate's place, and no key at all",
+      config: () => provided({ mode: "provided", certificate: siteCert.privateKey }, "hunter2"),
+      errors: () => [
+        "site.tls.certificate: holds a private key, which must not be in plain config: give the certificates only, and the key with pulumi config set --secret tlsPrivateKey … (value not shown)",
+        'site.tls.certificate: required with site.tls.mode "provided" (pulumi config set --path site.tls.certificate -- "$(cat fullchain.pem)")',
+      ],
+    },
+    {
+      name: "a key that is not a key, set in plain text",
+      config: () =>
+        raw(
+          withValues({
+            site: { serverName: SITE_NAMES, tls: { mode: "provided", certificate: siteCert.certificate } },
+            tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\nhunter2\n-----END PRIVATE KEY-----",
+          }),
+        ),
+      errors: () => [
+        "tlsPrivateKey: must be set with --secret (pulumi config set --secret tlsPrivateKey …)",
+        'tlsPrivateKey: expected a PEM private key block ("-----BEGIN PRIVATE KEY-----" …) without a passphrase (value not shown)',
+      ],
+    },
+  ];
+
+  it.each(cases)("$name", ({ config, errors }) => {
+    const result = validateConfig(config());
+    expect(result.errors).toEqual(errors());
+    expect(result.config).toBeUndefined();
+    const text = result.errors.join("\n");
+    for (const line of [...keyBody(siteCert.privateKey), ...keyBody(otherCert.privateKey), "hunter2"]) {
+      expect(text).not.toContain(line);
+    }
+  });
+});
+
 const MANAGE_DEFAULT = ["collectstatic --noinput", "migrate --noinput"];
 const ENV_NAMES_DEFAULT = {
   secretKey: ["DJANGO_SECRET_KEY"],
@@ -995,6 +1131,25 @@ describe("loadConfig (real Pulumi config, project djangozd)", () => {
     expect(await value(cfg.secrets.djangoSecretKey)).toBe("not-a-real-secret");
     expect(await value(cfg.secrets.dbPassword)).toBe("not-a-real-password");
     expect(await value(cfg.secrets.env)).toEqual({ API_TOKEN: "t0k3n" });
+  });
+
+  it('provided mode: tlsPrivateKey as a secret Output ("" and still secret without it)', async () => {
+    const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+    const site = { serverName: "shop.io", tls: { mode: "provided", certificate: siteCert.certificate } };
+    setConfig({ ...base(), site, tlsPrivateKey: siteCert.privateKey }, [
+      "sshPrivateKey",
+      "djangoSecretKey",
+      "dbPassword",
+      "tlsPrivateKey",
+    ]);
+    const cfg = loadConfig();
+    expect(await pulumi.isSecret(cfg.secrets.tlsPrivateKey)).toBe(true);
+    expect(await value(cfg.secrets.tlsPrivateKey)).toBe(siteCert.privateKey);
+
+    setConfig(base(), ["sshPrivateKey", "djangoSecretKey", "dbPassword"]);
+    const plain = loadConfig();
+    expect(await pulumi.isSecret(plain.secrets.tlsPrivateKey)).toBe(true);
+    expect(await value(plain.secrets.tlsPrivateKey)).toBe("");
   });
 
   it("throws one RunError listing every problem, secrets never shown", () => {

@@ -1,10 +1,15 @@
 // HTTPS policy (src/config/https.ts) and what the site program does with it.
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { defineSiteProgram } from "../src/components/nginxSite";
-import { certificateScript } from "../src/components/https";
-import { acmeDirectory, httpsCheckAddress, httpsEnabled, httpsPortSuffix } from "../src/config/https";
+import { certificateScript, providedCertificateScript } from "../src/components/https";
+import { acmeDirectory, acmeEnabled, httpsCheckAddress, httpsEnabled, httpsPortSuffix } from "../src/config/https";
+import { checkProvidedCertificate, expiryWarning } from "../src/config/providedCertificate";
+import { Problems } from "../src/config/readers";
 import type { SiteConfig } from "../src/config/types";
 import { TLS_DEFAULT } from "./support/siteDefaults";
+import { issueCertificate, makeTestCa } from "./support/testCertificates";
 
 const site = (serverName: string, tls: Partial<SiteConfig["tls"]> = {}): SiteConfig => ({
   serverName,
@@ -30,9 +35,13 @@ describe("site.tls.mode auto", () => {
     expect(httpsEnabled(site(names))).toBe(expected);
   });
 
-  it("acme and off are what they say, whatever the names", () => {
+  it("acme, provided and off are what they say, whatever the names; ACME only for acme and auto", () => {
     expect(httpsEnabled(site("app.test", { mode: "acme" }))).toBe(true);
     expect(httpsEnabled(site("shop.io", { mode: "off" }))).toBe(false);
+    expect(httpsEnabled(site("app.test", { mode: "provided" }))).toBe(true);
+    expect(acmeEnabled(site("shop.io", { mode: "provided" }))).toBe(false);
+    expect(acmeEnabled(site("shop.io"))).toBe(true);
+    expect(acmeEnabled(site("app.test", { mode: "acme" }))).toBe(true);
   });
 });
 
@@ -88,5 +97,58 @@ describe("the certificate step", () => {
     expect(s).toContain("EMAIL='ops@shop.io'");
     expect(s).toContain("SERVER='https://acme-staging-v02.api.letsencrypt.org/directory'");
     expect(s).toContain("--reuse-key");
+  });
+});
+
+describe("a provided certificate", () => {
+  const ca = makeTestCa();
+  const issued = issueCertificate(ca, ["shop.io", "*.shop.io"]);
+  const check = (certificate: string, names: string[], now = new Date()) => {
+    const p = new Problems();
+    checkProvidedCertificate(p, { certificate, privateKey: issued.privateKey, names, now });
+    return p.list;
+  };
+
+  it("covers names through its wildcard, with its chain given leaf first", () => {
+    expect(check(`${issued.certificate}${ca.certificate}`, ["shop.io", "api.shop.io"])).toEqual([]);
+  });
+
+  it("refuses a chain out of order, and one not yet valid", () => {
+    expect(check(`${ca.certificate}${issued.certificate}`, ["shop.io"])).toEqual([
+      "site.tls.certificate: certificate 2 did not issue certificate 1: give the site's certificate first, then each issuer in turn",
+      'site.tls.certificate: does not cover "shop.io" (it names CN=Provided Test CA)',
+      "tlsPrivateKey: is not the key of site.tls.certificate (its first certificate); set the key made with it (value not shown)",
+    ]);
+    const yesterday = new Date(Date.now() - 86400_000);
+    expect(check(issued.certificate, ["shop.io"], yesterday)).toEqual([
+      `site.tls.certificate: is not valid before ${new X509Certificate(issued.certificate).validFrom}`,
+    ]);
+  });
+
+  it("refuses a key protected by a passphrase (nginx could not read it)", () => {
+    const locked = execFileSync("openssl", ["pkey", "-aes256", "-passout", "pass:x"], {
+      input: issued.privateKey,
+      encoding: "utf8",
+    });
+    const p = new Problems();
+    checkProvidedCertificate(p, { certificate: issued.certificate, privateKey: locked, names: ["shop.io"] });
+    expect(p.list).toEqual([
+      "tlsPrivateKey: is protected by a passphrase; set it without one (openssl pkey -in KEYFILE -out PLAINFILE)",
+    ]);
+  });
+
+  it("warns in its last two weeks", () => {
+    const validTo = new Date(new X509Certificate(issued.certificate).validTo);
+    expect(expiryWarning(issued.certificate)).toBeUndefined();
+    expect(expiryWarning(issued.certificate, new Date(validTo.getTime() - 3.5 * 86400_000))).toBe(
+      `site.tls.certificate expires on ${new X509Certificate(issued.certificate).validTo} (in 3 days); set a renewed certificate and key, then pulumi up`,
+    );
+  });
+
+  it("goes to the host as an input of the step; the key is not the script's to carry", () => {
+    const s = providedCertificateScript("hc", site("shop.io", { mode: "provided", certificate: issued.certificate }));
+    expect(s).toContain(`CERTIFICATE='${issued.certificate.trim()}'`);
+    expect(s).toContain("key=$(cat)");
+    expect(s).not.toContain("PRIVATE KEY-----\n");
   });
 });

@@ -7,7 +7,7 @@
 // under the names app.envNames gives them) is worked out in appSettings.ts.
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { httpsEnabled } from "../config/https";
+import { acmeEnabled, httpsEnabled } from "../config/https";
 import { AppConfig, SiteConfig } from "../config/types";
 import { appSettings, healthCheckHost } from "./appSettings";
 import { GunicornService } from "./gunicornService";
@@ -55,6 +55,8 @@ export interface DjangoAppArgs {
   djangoSecretKey: pulumi.Input<string>;
   /** Further secret settings passed as environment variables; none may be a name `app.envNames` fills. */
   secretEnv: pulumi.Input<Record<string, string>>;
+  /** The private key of site.tls.certificate, PEM; needed with site.tls.mode "provided" only. */
+  tlsPrivateKey?: pulumi.Input<string>;
 }
 
 // Re-exported: programs and tests import them from here.
@@ -101,10 +103,12 @@ export class DjangoApp extends pulumi.ComponentResource {
         connection,
         hostId,
         app: app.name,
-        // certbot gets and renews the site's certificate (site.tls); cron runs the backups.
+        // certbot gets and renews the site's certificate (site.tls from ACME); the HTTPS program
+        // resolves its certificate with nginx's JavaScript module; cron runs the backups.
         packages: [
           ...app.packages,
-          ...(httpsEnabled(args.site) ? ["certbot"] : []),
+          ...(acmeEnabled(args.site) ? ["certbot"] : []),
+          ...(httpsEnabled(args.site) ? ["libnginx-mod-http-js"] : []),
           ...(backups && backups.schedule !== "off" ? ["cron"] : []),
         ],
         database: args.database.local
@@ -199,7 +203,15 @@ export class DjangoApp extends pulumi.ComponentResource {
 
     const site = new NginxSite(
       `${name}-site`,
-      { connection, hostId, app: app.name, site: args.site, socket: web.socket, releaseDir: release.directory },
+      {
+        connection,
+        hostId,
+        app: app.name,
+        site: args.site,
+        socket: web.socket,
+        releaseDir: release.directory,
+        tlsPrivateKey: args.tlsPrivateKey,
+      },
       // After the release: its build points nginx's file root at the live release's public tree.
       { parent: this, dependsOn: [bootstrap, release] },
     );

@@ -37,6 +37,8 @@ export interface NginxSiteArgs {
   /** The healthy release's socket (GunicornService.socket). */
   socket: pulumi.Input<string>;
   releaseDir: pulumi.Input<string>;
+  /** The private key of site.tls.certificate (site.tls.mode "provided"). */
+  tlsPrivateKey?: pulumi.Input<string>;
 }
 
 /** The system nginx's site: the front door, which only knows where to listen. */
@@ -216,11 +218,18 @@ export class NginxSite extends pulumi.ComponentResource {
       { parent: this, dependsOn: [siteSwitch] },
     );
 
-    // HTTPS asks the ACME server to fetch its challenge from the site: after the front door is up.
+    // HTTPS asks the ACME server to fetch its challenge from the site: after the front door is up
+    // (and a provided certificate's redirect needs it too).
     const https = httpsEnabled(args.site)
       ? new Https(
           `${name}-https`,
-          { connection: args.connection, hostId: args.hostId, app: args.app, site: args.site },
+          {
+            connection: args.connection,
+            hostId: args.hostId,
+            app: args.app,
+            site: args.site,
+            tlsPrivateKey: args.tlsPrivateKey,
+          },
           { parent: this, dependsOn: [frontDoor] },
         )
       : undefined;

@@ -60,6 +60,8 @@ export const SERVER_NAME = /^[A-Za-z0-9*._-]+( [A-Za-z0-9*._-]+)*$/;
 export const EMAIL = /^[^\s@"'<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 export const HTTPS_URL = /^https:\/\/[^\s"'\\]+$/;
 export const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
+// One or more certificates, one after the other: a chain.
+const PEM_CHAIN = /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
 export const BODY_SIZE = /^[0-9]+[kKmMgG]?$/;
 export const PG_IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 export const PG_VERSION = /^[0-9]{2}$/;
@@ -222,6 +224,31 @@ export function publicKey(expected: string, re: RegExp): Format<string> {
         return undefined;
       }
       return s;
+    },
+  };
+}
+
+/**
+ * PEM certificates (site.tls.certificate). Public, but never shown either: a private key pasted
+ * here by mistake must not reach a message (and a chain is too long for one anyway).
+ */
+export function pemChain(expected: string): Format<string> {
+  return {
+    expected,
+    read(p, at, v) {
+      if (missing(v)) return undefined;
+      if (typeof v === "string" && /PRIVATE KEY-----/.test(v)) {
+        p.add(
+          at,
+          "holds a private key, which must not be in plain config: give the certificates only, and the key with pulumi config set --secret tlsPrivateKey … (value not shown)",
+        );
+        return undefined;
+      }
+      if (typeof v !== "string" || !PEM_CHAIN.test(v)) {
+        p.add(at, `expected ${expected} (value not shown)`);
+        return undefined;
+      }
+      return v;
     },
   };
 }

@@ -1,5 +1,6 @@
 // Whether the site gets HTTPS, and where it answers: site.tls.mode "auto" means HTTPS for names a
-// public CA can issue for, so a site on "_", an IP or a reserved test name stays on plain HTTP.
+// public CA can issue for, so a site on "_", an IP or a reserved test name stays on plain HTTP;
+// "provided" means HTTPS with the user's certificate, no ACME.
 import * as net from "node:net";
 import { DOMAIN, listenPort } from "./formats";
 import type { SiteConfig } from "./types";
@@ -12,11 +13,16 @@ export function siteNames(site: Pick<SiteConfig, "serverName">): string[] {
   return site.serverName.split(/\s+/).filter((n) => n && n !== "_");
 }
 
-/** True when `pulumi up` gets a certificate and serves HTTPS. */
-export function httpsEnabled(site: Pick<SiteConfig, "serverName" | "tls">): boolean {
+/** True when certbot gets the certificate from an ACME server (and renews it on the host). */
+export function acmeEnabled(site: Pick<SiteConfig, "serverName" | "tls">): boolean {
   if (site.tls.mode !== "auto") return site.tls.mode === "acme";
   const names = siteNames(site);
   return names.length > 0 && names.every((n) => DOMAIN.test(n) && net.isIP(n) === 0 && !RESERVED.test(n));
+}
+
+/** True when `pulumi up` installs a certificate (from ACME, or the one given) and serves HTTPS. */
+export function httpsEnabled(site: Pick<SiteConfig, "serverName" | "tls">): boolean {
+  return site.tls.mode === "provided" || acmeEnabled(site);
 }
 
 /** The ACME directory: tls.directoryUrl, else Let's Encrypt's (staging with tls.staging). */

@@ -67,6 +67,7 @@ export function loadConfig(): DeployConfig {
       sshPrivateKey: cfg.requireSecret("sshPrivateKey"),
       djangoSecretKey: cfg.requireSecret("djangoSecretKey"),
       dbPassword: config.database.kind === "local" ? cfg.requireSecret("dbPassword") : pulumi.secret(""),
+      tlsPrivateKey: config.site.tls.mode === "provided" ? cfg.requireSecret("tlsPrivateKey") : pulumi.secret(""),
       env: pulumi.secret(secrets.env),
     },
   };

@@ -2,7 +2,8 @@
 // order, and the rules between settings of different objects: exactly one of
 // host and droplet, unknown and misplaced top-level keys, plain settings set
 // with --secret, app.name against host.user, the database kind against the
-// host, and which database settings a kind uses.
+// host, which database settings a kind uses, and the TLS key with the site's
+// certificate.
 import {
   closest,
   type Field,
@@ -16,9 +17,11 @@ import {
   show,
   unknownKeys,
 } from "./readers";
+import { siteNames } from "./https";
+import { checkProvidedCertificate } from "./providedCertificate";
 import { checkSecretEnv, checkSshPrivateKey, type RawConfig, secretText, type SecretValues } from "./secrets";
 import { APP, DATABASE, LOCAL_ONLY, MANAGED_ONLY, SETTINGS } from "./settings";
-import type { DatabaseConfig, DeployConfig, DropletHost, ExistingHost } from "./types";
+import type { DatabaseConfig, DeployConfig, DropletHost, ExistingHost, SiteConfig } from "./types";
 
 const TOP_LEVEL: [string, Field][] = Object.entries(SETTINGS);
 const TOP_LEVEL_KEYS = TOP_LEVEL.map(([key]) => key);
@@ -101,6 +104,27 @@ function checkDatabase(p: Problems, v: unknown, appName: string, scope: Scope): 
   };
 }
 
+/**
+ * tlsPrivateKey: set exactly when site.tls.mode is "provided", and then it and site.tls.certificate
+ * must make a pair that serves site.serverName now (providedCertificate.ts). "" when not used.
+ */
+function checkTlsPrivateKey(p: Problems, raw: RawConfig, site: SiteConfig | undefined): string | undefined {
+  if (!site) return undefined; // unreadable: reported already
+  if (site.tls.mode !== "provided") {
+    if (!missing(raw.values.tlsPrivateKey)) {
+      p.add(
+        "tlsPrivateKey",
+        'only used with site.tls.mode "provided"; set that, or remove it (pulumi config rm tlsPrivateKey)',
+      );
+    }
+    return "";
+  }
+  const key = secretText(p, raw, "tlsPrivateKey", true);
+  if (key === undefined || site.tls.certificate === undefined) return undefined;
+  checkProvidedCertificate(p, { certificate: site.tls.certificate, privateKey: key, names: siteNames(site) });
+  return key;
+}
+
 export function checkAll(raw: RawConfig): {
   config?: Omit<DeployConfig, "secrets">;
   secrets?: SecretValues;
@@ -146,6 +170,7 @@ export function checkAll(raw: RawConfig): {
   }
 
   const sshPrivateKey = checkSshPrivateKey(p, raw, droplet);
+  const tlsPrivateKey = checkTlsPrivateKey(p, raw, site);
   const djangoSecretKey = secretText(p, raw, "djangoSecretKey", true);
   let dbPassword: string | undefined = "";
   if (database?.kind === "managed") {
@@ -169,13 +194,14 @@ export function checkAll(raw: RawConfig): {
     !database ||
     sshPrivateKey === undefined ||
     djangoSecretKey === undefined ||
-    dbPassword === undefined
+    dbPassword === undefined ||
+    tlsPrivateKey === undefined
   ) {
     return { errors: p.list };
   }
   return {
     config: { host, app, site, database },
-    secrets: { sshPrivateKey, djangoSecretKey, dbPassword, env: secretEnv },
+    secrets: { sshPrivateKey, djangoSecretKey, dbPassword, tlsPrivateKey, env: secretEnv },
     errors: [],
   };
 }

@@ -21,10 +21,12 @@ export interface SecretValues {
   sshPrivateKey: string;
   djangoSecretKey: string;
   dbPassword: string;
+  /** site.tls.certificate's key; "" unless site.tls.mode is "provided". */
+  tlsPrivateKey: string;
   env: Record<string, string>;
 }
 
-type SecretText = "sshPrivateKey" | "djangoSecretKey" | "dbPassword";
+type SecretText = "sshPrivateKey" | "djangoSecretKey" | "dbPassword" | "tlsPrivateKey";
 
 /** A secret string: present, set with --secret, non-empty. Its value never appears in a message. */
 export function secretText(p: Problems, raw: RawConfig, key: SecretText, required: boolean): string | undefined {

@@ -17,6 +17,7 @@ import {
   HTTPS_URL,
   listenPort,
   PEM_CERTIFICATE,
+  pemChain,
   envNameList,
   envVars,
   GIT_REF,
@@ -403,34 +404,66 @@ export const APP = section(
   },
 );
 
-export const TLS = section({
-  mode: setting(choice(["auto", "acme", "off"], '"auto", "acme" or "off"'), {
-    default: "auto",
-    help: 'HTTPS. "acme": certificates from Let\'s Encrypt (or tls.directoryUrl), renewed on the host; "auto": acme when site.serverName names public domains, else off.',
-  }),
-  email: setting(text('an e-mail address like "ops@example.com"', pattern(EMAIL)), {
-    help: "ACME account e-mail: expiry and policy notices.",
-  }),
-  staging: setting(yesNo, {
-    default: false,
-    help: "Let's Encrypt's staging server: untrusted certificates, generous limits; for trying it out.",
-  }),
-  directoryUrl: setting(text('an https URL like "https://acme.example.net/directory"', pattern(HTTPS_URL)), {
-    defaultText: "Let's Encrypt",
-    help: "Another ACME server's directory URL.",
-  }),
-  directoryCa: setting(text('one PEM certificate ("-----BEGIN CERTIFICATE-----" …)', pattern(PEM_CERTIFICATE)), {
-    help: "A CA the host trusts for the ACME server (a private one); added to the host's trust store.",
-  }),
-  listen: setting(text('a port or address:port like "443" or "127.0.0.1:8443"', isListen), {
-    default: "443",
-    help: "Where HTTPS listens.",
-  }),
-  hstsMaxAge: setting(wholeNumber(0, 63072000, "seconds from 0 to 63072000 (2 years)"), {
-    default: 0,
-    help: "Strict-Transport-Security max-age sent with HTTPS responses; 0 sends none.",
-  }),
-});
+/** site.tls settings that only the ACME modes use. */
+const ACME_ONLY = ["email", "staging", "directoryUrl", "directoryCa"] as const;
+
+export const TLS = section(
+  {
+    mode: setting(choice(["auto", "acme", "provided", "off"], '"auto", "acme", "provided" or "off"'), {
+      default: "auto",
+      help: 'HTTPS. "acme": certificates from Let\'s Encrypt (or tls.directoryUrl), renewed on the host; "provided": the certificate in tls.certificate with the key in tlsPrivateKey; "auto": acme when site.serverName names public domains, else off.',
+    }),
+    certificate: setting(
+      pemChain('PEM certificates ("-----BEGIN CERTIFICATE-----" …), the site\'s first, then its chain'),
+      {
+        help: 'With mode "provided": the certificate chain to serve (public; its key goes in tlsPrivateKey).',
+      },
+    ),
+    email: setting(text('an e-mail address like "ops@example.com"', pattern(EMAIL)), {
+      help: "ACME account e-mail: expiry and policy notices.",
+    }),
+    staging: setting(yesNo, {
+      default: false,
+      help: "Let's Encrypt's staging server: untrusted certificates, generous limits; for trying it out.",
+    }),
+    directoryUrl: setting(text('an https URL like "https://acme.example.net/directory"', pattern(HTTPS_URL)), {
+      defaultText: "Let's Encrypt",
+      help: "Another ACME server's directory URL.",
+    }),
+    directoryCa: setting(text('one PEM certificate ("-----BEGIN CERTIFICATE-----" …)', pattern(PEM_CERTIFICATE)), {
+      help: "A CA the host trusts for the ACME server (a private one); added to the host's trust store.",
+    }),
+    listen: setting(text('a port or address:port like "443" or "127.0.0.1:8443"', isListen), {
+      default: "443",
+      help: "Where HTTPS listens.",
+    }),
+    hstsMaxAge: setting(wholeNumber(0, 63072000, "seconds from 0 to 63072000 (2 years)"), {
+      default: 0,
+      help: "Strict-Transport-Security max-age sent with HTTPS responses; 0 sends none.",
+    }),
+  },
+  {
+    // Set but unused is a mistake worth a message: the user means something else than what happens.
+    rule(p, at, tls) {
+      if (tls.mode === "provided") {
+        if (tls.certificate === undefined) {
+          p.add(
+            `${at}.certificate`,
+            'required with site.tls.mode "provided" (pulumi config set --path site.tls.certificate -- "$(cat fullchain.pem)")',
+          );
+        }
+        for (const key of ACME_ONLY) {
+          // staging has a default: only a true one was set on purpose.
+          if (tls[key] !== undefined && tls[key] !== false) {
+            p.add(`${at}.${key}`, 'is for ACME; not used with site.tls.mode "provided": remove it');
+          }
+        }
+      } else if (tls.certificate !== undefined) {
+        p.add(`${at}.certificate`, 'only used with site.tls.mode "provided"; set that, or remove the certificate');
+      }
+    },
+  },
+);
 
 export const SITE = section(
   {
@@ -455,9 +488,15 @@ export const SITE = section(
   {
     expected: "an object (pulumi config set --path site.serverName example.com …)",
     rule(p, at, { serverName = "_", listen, tls }) {
-      if (tls?.mode !== "acme") return;
+      if (tls?.mode === "provided" && serverName === "_") {
+        p.add(
+          `${at}.tls.mode`,
+          '"provided" needs site.serverName to list the names the certificate covers (like "example.com www.example.com"); not "_"',
+        );
+      }
+      if (tls?.mode !== "acme" && tls?.mode !== "provided") return;
       const bad = serverName.split(" ").filter((n) => !DOMAIN.test(n));
-      if (bad.length > 0) {
+      if (tls.mode === "acme" && bad.length > 0) {
         p.add(
           `${at}.tls.mode`,
           `"acme" needs site.serverName to list domain names only (like "example.com www.example.com"); not ${bad.map((n) => JSON.stringify(n)).join(", ")}`,
@@ -528,6 +567,11 @@ export const SETTINGS = {
     required: true,
     secret: true,
     help: "Private half of the deploy key.",
+  }),
+  tlsPrivateKey: setting(secretText('a PEM private key block ("-----BEGIN PRIVATE KEY-----" …) without a passphrase'), {
+    secret: true,
+    defaultText: 'required with site.tls.mode "provided"; not used otherwise',
+    help: "Private key of site.tls.certificate.",
   }),
   djangoSecretKey: setting(secretText("a non-empty string"), {
     required: true,

@@ -50,6 +50,8 @@ export interface Secrets {
   djangoSecretKey: pulumi.Output<string>;
   /** Password of the app's database role (local database only; "" with a managed database). */
   dbPassword: pulumi.Output<string>;
+  /** Private key of site.tls.certificate (site.tls.mode "provided"; "" otherwise), PEM. */
+  tlsPrivateKey: pulumi.Output<string>;
   /** Secret settings passed to the app as environment variables (`secretEnv`). */
   env: pulumi.Output<Record<string, string>>;
 }
