@@ -90,7 +90,12 @@ export function deployStack(config: DeployConfig): DeployedStack {
       host: "/var/run/postgresql",
       port: "5432",
       local: true,
-      backups: { schedule: database.backupSchedule, keep: database.backupKeep },
+      backups: {
+        schedule: database.backupSchedule,
+        keep: database.backupKeep,
+        copy: database.backupCopy,
+        copySecretKey: secrets.backupCopySecretKey,
+      },
     };
   }
 

@@ -4,10 +4,12 @@
 # Installed on the host as BIN_DIR/backup by backup-install.sh, run by cron (database.backupSchedule)
 # and by `npm run ops -- backup now`. pg_dump's custom format (pg_restore reads it, table by table)
 # into BACKUPS_DIR, root's alone; a dump is written beside and renamed into place, so an archive
-# that exists is whole. The newest KEEP archives stay.
-# Inputs: APP, DATABASE, KEEP.
+# that exists is whole. The newest KEEP archives stay. With database.backupCopy the new archive
+# is then copied to COPY_TO (rclone; its config, key included, is root's alone); a failed copy
+# fails the backup, saying so, and the archive stays on the host.
+# Inputs: APP, DATABASE, KEEP, COPY_TO (rclone's "copy:bucket/prefix", or empty), COPY_URL (the setting).
 set -euo pipefail
-: "${DATABASE:?}" "${KEEP:?}"
+: "${DATABASE:?}" "${KEEP:?}" "${COPY_TO?}" "${COPY_URL?}"
 
 install -d -m 700 "$BACKUPS_DIR"
 take_backup_lock
@@ -27,3 +29,10 @@ mv "$partial" "$BACKUPS_DIR/$name"
 echo "$BACKUPS_DIR/$name ($(stat -c %s "$BACKUPS_DIR/$name") bytes)"
 # shellcheck disable=SC2012 # names are ours: no odd characters
 ls -1t "$BACKUPS_DIR/$DATABASE"-*.dump | tail -n +$((KEEP + 1)) | xargs -r rm -f --
+[[ -n $COPY_TO ]] || exit 0
+if ! out=$(rclone --config "$BACKUP_COPY_CONFIG" copyto "$BACKUPS_DIR/$name" "$COPY_TO/$name" 2>&1); then
+  printf '%s\n' "$out" | tail -n 5 >&2
+  echo "the copy to $COPY_URL failed (above: rclone's error); $BACKUPS_DIR/$name is on the host" >&2
+  exit 1
+fi
+echo "copied to s3://${COPY_TO#copy:}/$name"

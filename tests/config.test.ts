@@ -47,7 +47,7 @@ beforeAll(async () => {
   otherKey = ed25519HostKey(Buffer.alloc(32, 9));
   HOST_KEY = ed25519HostKey(Buffer.alloc(32, 3)).publicKey;
 });
-const SECRET = new Set(["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv"]);
+const SECRET = new Set(["sshPrivateKey", "djangoSecretKey", "dbPassword", "secretEnv", "backupCopySecretKey"]);
 
 /** Authorized-keys form of a Node RSA key object. */
 function sshPublicOf(key: crypto.KeyObject): string {
@@ -125,7 +125,7 @@ const BAD: BadCase[] = [
     errors: [
       'appp: unknown setting; did you mean "app"?',
       'workers: unknown setting; did you mean "app.workers"? (pulumi config set --path app.workers …)',
-      "colour: unknown setting (expected one of: host, droplet, app, site, database, sshPrivateKey, tlsPrivateKey, djangoSecretKey, dbPassword, secretEnv)",
+      "colour: unknown setting (expected one of: host, droplet, app, site, database, sshPrivateKey, tlsPrivateKey, djangoSecretKey, dbPassword, backupCopySecretKey, secretEnv)",
     ],
   },
   {
@@ -675,6 +675,36 @@ const BAD: BadCase[] = [
     ],
   },
   {
+    name: "database: a backup copy with a bad URL, a plain-HTTP endpoint elsewhere, no key id, no secret",
+    config: () =>
+      raw(
+        withValues({
+          database: { backupCopy: { url: "https://my-space/backups", endpoint: "http://nyc3.digitaloceanspaces.com" } },
+        }),
+      ),
+    errors: [
+      'database.backupCopy.url: expected an s3:// URL like "s3://my-space/backups/" (a bucket, then a prefix), got "https://my-space/backups"',
+      'database.backupCopy.endpoint: expected an https URL like "https://nyc3.digitaloceanspaces.com" (http only on loopback), got "http://nyc3.digitaloceanspaces.com"',
+      "database.backupCopy.accessKeyId: required; expected an access key id of 8 to 128 letters and digits",
+      "backupCopySecretKey: required; set it with pulumi config set --secret backupCopySecretKey …",
+    ],
+  },
+  {
+    name: "database: a backup copy of a managed database; its key without a copy",
+    config: () =>
+      raw(
+        withValues({
+          database: { kind: "managed", backupCopy: { url: "s3://b1/x" } },
+          dbPassword: undefined,
+          backupCopySecretKey: "k",
+        }),
+      ),
+    errors: [
+      'database.backupCopy: only used with database.kind "local" (a managed cluster has DigitalOcean\'s backups)',
+      "backupCopySecretKey: only used with database.backupCopy; set that, or remove it (pulumi config rm backupCopySecretKey)",
+    ],
+  },
+  {
     name: "managed database: dbPassword set, on an existing host",
     config: () =>
       raw(withValues({ droplet: undefined, host: existingHost(), database: { kind: "managed", version: "sixteen" } })),
@@ -976,7 +1006,13 @@ describe("validateConfig: good configurations", () => {
           user: "shop_user",
           backupSchedule: "30 2 * * 1-5",
           backupKeep: "7",
+          backupCopy: {
+            url: "s3://shop-backups/db/",
+            endpoint: "https://ams3.digitaloceanspaces.com",
+            accessKeyId: "DO00ABCDEFGH",
+          },
         },
+        backupCopySecretKey: "not-a-real-key",
         sshPrivateKey: deployKey.privateKey,
         djangoSecretKey: "not-a-real-secret",
         dbPassword: "not-a-real-password",
@@ -1021,7 +1057,19 @@ describe("validateConfig: good configurations", () => {
         static: "nginx",
         tls: { mode: "acme", email: "ops@shop.example.com", staging: true, listen: "8443", hstsMaxAge: 31536000 },
       },
-      database: { kind: "local", name: "shop_db", user: "shop_user", backupSchedule: "30 2 * * 1-5", backupKeep: 7 },
+      database: {
+        kind: "local",
+        name: "shop_db",
+        user: "shop_user",
+        backupSchedule: "30 2 * * 1-5",
+        backupKeep: 7,
+        backupCopy: {
+          url: "s3://shop-backups/db/",
+          endpoint: "https://ams3.digitaloceanspaces.com",
+          region: "us-east-1",
+          accessKeyId: "DO00ABCDEFGH",
+        },
+      },
     });
   });
 

@@ -8,7 +8,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { acmeEnabled, httpsEnabled } from "../config/https";
-import { AppConfig, SiteConfig } from "../config/types";
+import { AppConfig, BackupCopy, SiteConfig } from "../config/types";
 import { appSettings, healthCheckHost } from "./appSettings";
 import { GunicornService } from "./gunicornService";
 import { HostBootstrap } from "./hostBootstrap";
@@ -36,8 +36,8 @@ export interface DatabaseSettings {
   local: boolean;
   /** libpq sslmode, for a database reached over the network. */
   sslMode?: string;
-  /** A local database's backups: a cron schedule (or "off") and how many archives stay. */
-  backups?: { schedule: string; keep: number };
+  /** A local database's backups: a cron schedule (or "off"), how many archives stay, where they are copied. */
+  backups?: { schedule: string; keep: number; copy?: BackupCopy; copySecretKey?: pulumi.Input<string> };
 }
 
 export interface DjangoAppArgs {
@@ -104,12 +104,13 @@ export class DjangoApp extends pulumi.ComponentResource {
         hostId,
         app: app.name,
         // certbot gets and renews the site's certificate (site.tls from ACME); the HTTPS program
-        // resolves its certificate with nginx's JavaScript module; cron runs the backups.
+        // resolves its certificate with nginx's JavaScript module; cron runs the backups, rclone copies them.
         packages: [
           ...app.packages,
           ...(acmeEnabled(args.site) ? ["certbot"] : []),
           ...(httpsEnabled(args.site) ? ["libnginx-mod-http-js"] : []),
           ...(backups && backups.schedule !== "off" ? ["cron"] : []),
+          ...(backups?.copy ? ["rclone"] : []),
         ],
         database: args.database.local
           ? { name: args.database.name, user: args.database.user, password: args.database.password }

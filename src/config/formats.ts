@@ -59,6 +59,10 @@ export const GIT_REF = /^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/;
 export const SERVER_NAME = /^[A-Za-z0-9*._-]+( [A-Za-z0-9*._-]+)*$/;
 export const EMAIL = /^[^\s@"'<>]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 export const HTTPS_URL = /^https:\/\/[^\s"'\\]+$/;
+// A bucket (S3's naming rules) and an optional key prefix.
+export const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/;
+export const ACCESS_KEY_ID = /^[A-Za-z0-9]{8,128}$/;
+export const SIGNING_REGION = /^[a-z0-9-]{2,32}$/;
 export const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
 // One or more certificates, one after the other: a chain.
 const PEM_CHAIN = /^\s*(-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*)+$/;
@@ -268,6 +272,12 @@ export function secretText(expected: string): Format<string> {
 }
 
 /** A cron schedule of five fields (numbers, ranges, lists, steps, *), or "off". */
+/** An object storage endpoint: https, or http on loopback only (a local test server). */
+export function isStorageEndpoint(s: string): boolean {
+  if (HTTPS_URL.test(s)) return true;
+  return /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:[0-9]{1,5})?\/?$/.test(s);
+}
+
 export function isBackupSchedule(s: string): boolean {
   if (s === "off") return true;
   const field = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;

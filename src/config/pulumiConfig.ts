@@ -68,6 +68,10 @@ export function loadConfig(): DeployConfig {
       djangoSecretKey: cfg.requireSecret("djangoSecretKey"),
       dbPassword: config.database.kind === "local" ? cfg.requireSecret("dbPassword") : pulumi.secret(""),
       tlsPrivateKey: config.site.tls.mode === "provided" ? cfg.requireSecret("tlsPrivateKey") : pulumi.secret(""),
+      backupCopySecretKey:
+        config.database.kind === "local" && config.database.backupCopy
+          ? cfg.requireSecret("backupCopySecretKey")
+          : pulumi.secret(""),
       env: pulumi.secret(secrets.env),
     },
   };

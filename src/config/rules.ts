@@ -95,13 +95,36 @@ function checkDatabase(p: Problems, v: unknown, appName: string, scope: Scope): 
     };
   }
   if (kind !== "local") return undefined;
+  const copy = readField(p, "database.backupCopy", o.backupCopy, f.backupCopy, scope);
   return {
     kind,
     name,
     user,
     backupSchedule: readField(p, "database.backupSchedule", o.backupSchedule, f.backupSchedule, scope)!,
     backupKeep: readField(p, "database.backupKeep", o.backupKeep, f.backupKeep, scope)!,
+    ...(copy === undefined ? {} : { backupCopy: copy }),
   };
+}
+
+/** backupCopySecretKey: set exactly when database.backupCopy is. "" when not used. */
+function checkBackupCopySecretKey(
+  p: Problems,
+  raw: RawConfig,
+  database: DatabaseConfig | undefined,
+): string | undefined {
+  const db = raw.values.database;
+  // Set, though maybe invalid (reported already): its key is still the one it needs.
+  const copying = database?.kind === "local" && isObj(db) && !missing(db.backupCopy);
+  if (!copying) {
+    if (database && !missing(raw.values.backupCopySecretKey)) {
+      p.add(
+        "backupCopySecretKey",
+        "only used with database.backupCopy; set that, or remove it (pulumi config rm backupCopySecretKey)",
+      );
+    }
+    return "";
+  }
+  return secretText(p, raw, "backupCopySecretKey", true);
 }
 
 /**
@@ -171,6 +194,7 @@ export function checkAll(raw: RawConfig): {
 
   const sshPrivateKey = checkSshPrivateKey(p, raw, droplet);
   const tlsPrivateKey = checkTlsPrivateKey(p, raw, site);
+  const backupCopySecretKey = checkBackupCopySecretKey(p, raw, database);
   const djangoSecretKey = secretText(p, raw, "djangoSecretKey", true);
   let dbPassword: string | undefined = "";
   if (database?.kind === "managed") {
@@ -195,13 +219,14 @@ export function checkAll(raw: RawConfig): {
     sshPrivateKey === undefined ||
     djangoSecretKey === undefined ||
     dbPassword === undefined ||
-    tlsPrivateKey === undefined
+    tlsPrivateKey === undefined ||
+    backupCopySecretKey === undefined
   ) {
     return { errors: p.list };
   }
   return {
     config: { host, app, site, database },
-    secrets: { sshPrivateKey, djangoSecretKey, dbPassword, tlsPrivateKey, env: secretEnv },
+    secrets: { sshPrivateKey, djangoSecretKey, dbPassword, tlsPrivateKey, backupCopySecretKey, env: secretEnv },
     errors: [],
   };
 }

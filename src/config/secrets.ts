@@ -23,10 +23,12 @@ export interface SecretValues {
   dbPassword: string;
   /** site.tls.certificate's key; "" unless site.tls.mode is "provided". */
   tlsPrivateKey: string;
+  /** database.backupCopy's access key secret; "" without a copy. */
+  backupCopySecretKey: string;
   env: Record<string, string>;
 }
 
-type SecretText = "sshPrivateKey" | "djangoSecretKey" | "dbPassword" | "tlsPrivateKey";
+type SecretText = "sshPrivateKey" | "djangoSecretKey" | "dbPassword" | "tlsPrivateKey" | "backupCopySecretKey";
 
 /** A secret string: present, set with --secret, non-empty. Its value never appears in a message. */
 export function secretText(p: Problems, raw: RawConfig, key: SecretText, required: boolean): string | undefined {

@@ -8,6 +8,7 @@
 // and reads best whole.
 import * as net from "node:net";
 import {
+  ACCESS_KEY_ID,
   APP_NAME,
   BODY_SIZE,
   checkSource,
@@ -15,6 +16,9 @@ import {
   DOMAIN,
   EMAIL,
   HTTPS_URL,
+  isStorageEndpoint,
+  S3_URL,
+  SIGNING_REGION,
   listenPort,
   PEM_CERTIFICATE,
   pemChain,
@@ -509,6 +513,28 @@ export const SITE = section(
   },
 );
 
+export const BACKUP_COPY = section(
+  {
+    url: setting(text('an s3:// URL like "s3://my-space/backups/" (a bucket, then a prefix)', pattern(S3_URL)), {
+      required: true,
+      help: "Where each archive goes once written: a bucket (a Space) and a key prefix. Expiring old copies is the bucket's job (a lifecycle rule).",
+    }),
+    endpoint: setting(
+      text('an https URL like "https://nyc3.digitaloceanspaces.com" (http only on loopback)', isStorageEndpoint),
+      { required: true, help: "The S3-compatible service: for Spaces, https://<region>.digitaloceanspaces.com." },
+    ),
+    region: setting(text('a signing region like "us-east-1"', pattern(SIGNING_REGION)), {
+      default: "us-east-1",
+      help: "The region requests are signed for (Spaces accepts us-east-1).",
+    }),
+    accessKeyId: setting(text("an access key id of 8 to 128 letters and digits", pattern(ACCESS_KEY_ID)), {
+      required: true,
+      help: "The access key's id; its secret goes in backupCopySecretKey.",
+    }),
+  },
+  { expected: "an object (pulumi config set --path database.backupCopy.url s3://bucket/prefix/ …)" },
+);
+
 /** Read by rules.ts: which settings apply depends on `kind`, and name and user default to the app name. */
 export const DATABASE = section(
   {
@@ -545,7 +571,10 @@ export const DATABASE = section(
     ),
     backupKeep: setting(wholeNumber(1, 365, "a number of archives from 1 to 365"), {
       default: 14,
-      help: "Local only: the newest archives kept on the host; copy them off the host yourself.",
+      help: "Local only: the newest archives kept on the host.",
+    }),
+    backupCopy: setting(BACKUP_COPY, {
+      help: "Local only: a copy of each archive in S3-compatible storage (DigitalOcean Spaces), off the host.",
     }),
   },
   { expected: "an object (pulumi config set --path database.kind local)" },
@@ -554,7 +583,11 @@ export const DATABASE = section(
 /** Settings that apply only to a managed database. */
 export const MANAGED_ONLY = ["size", "version", "protect"] as const satisfies readonly (keyof typeof DATABASE.fields)[];
 /** Settings that apply only to a local database. */
-export const LOCAL_ONLY = ["backupSchedule", "backupKeep"] as const satisfies readonly (keyof typeof DATABASE.fields)[];
+export const LOCAL_ONLY = [
+  "backupSchedule",
+  "backupKeep",
+  "backupCopy",
+] as const satisfies readonly (keyof typeof DATABASE.fields)[];
 
 /** The whole stack config, top-level keys in the order they are checked and documented. */
 export const SETTINGS = {
@@ -582,6 +615,11 @@ export const SETTINGS = {
     secret: true,
     defaultText: "required with a local database; not used with a managed one",
     help: "Password of the app's database role.",
+  }),
+  backupCopySecretKey: setting(secretText("a non-empty string"), {
+    secret: true,
+    defaultText: "required with database.backupCopy; not used otherwise",
+    help: "Secret of database.backupCopy.accessKeyId.",
   }),
   secretEnv: setting(
     {

@@ -39,8 +39,11 @@ type Database = Value<typeof DATABASE.fields>;
  * PostgreSQL: "local" on the host, or "managed", a DigitalOcean database cluster
  * (needs `droplet`). `name` and `user` default to the app name.
  */
+/** Where each backup archive is copied: S3-compatible storage. */
+export type BackupCopy = NonNullable<Database["backupCopy"]>;
+
 export type DatabaseConfig =
-  | ({ kind: "local"; name: string; user: string } & Pick<Database, "backupSchedule" | "backupKeep">)
+  | ({ kind: "local"; name: string; user: string } & Pick<Database, "backupSchedule" | "backupKeep" | "backupCopy">)
   | ({ kind: "managed"; name: string; user: string } & Pick<Database, "size" | "version" | "protect">);
 
 export interface Secrets {
@@ -52,6 +55,8 @@ export interface Secrets {
   dbPassword: pulumi.Output<string>;
   /** Private key of site.tls.certificate (site.tls.mode "provided"; "" otherwise), PEM. */
   tlsPrivateKey: pulumi.Output<string>;
+  /** Secret of database.backupCopy's access key ("" without a copy). */
+  backupCopySecretKey: pulumi.Output<string>;
   /** Secret settings passed to the app as environment variables (`secretEnv`). */
   env: pulumi.Output<Record<string, string>>;
 }

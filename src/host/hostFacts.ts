@@ -40,6 +40,8 @@ export function hostPaths(app: string) {
     MAINTENANCE_DIR: `${root}/maintenance`,
     /** pg_dump archives of a local database (database.backupSchedule): root only. */
     BACKUPS_DIR: `${root}/backups`,
+    /** rclone's config for database.backupCopy, its access key included: root only (in BACKUPS_DIR). */
+    BACKUP_COPY_CONFIG: `${root}/backups/.copy.rclone.conf`,
     /** Program logs: root and the app only. */
     LOG_DIR: `/var/log/${app}`,
     LOCK_DIR,

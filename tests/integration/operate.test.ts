@@ -9,10 +9,12 @@ import { makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad } from "../support/deployUnderLoad";
 import { ops, startOps } from "../support/opsCli";
 import { REPO } from "../support/pulumiEnv";
+import { startS3Server } from "../support/s3Server";
 import { SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
 const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
 const PORT = 8096;
+const S3_PORT = 9016;
 const URL = `http://127.0.0.1:${PORT}`;
 const stack = new SandboxStack("ops-shop");
 const onHost = (command: string) => sandboxExec(place, command);
@@ -202,5 +204,43 @@ describe("npm run ops", () => {
     console.log(
       `restore under load: ${rows} rows back in ${restored.seconds.toFixed(1)} s; ${JSON.stringify(load.statuses)}; ${restored.stdout.trim()}`,
     );
+  });
+
+  test("backups copied to S3-compatible storage: the archive lands in the bucket; a wrong key fails the backup, saying so, the archive kept", async () => {
+    const s3 = await startS3Server({ port: S3_PORT, bucket: "dumps" });
+    const archiveOf = (stdout: string) => stdout.match(/(\/srv\/ops\/backups\/\S+\.dump)/)![1];
+    try {
+      stack.setPlain({
+        database: { backupCopy: { url: "s3://dumps/ops/", endpoint: s3.endpoint, accessKeyId: s3.accessKeyId } },
+      });
+      await stack.setSecret("backupCopySecretKey", s3.secretAccessKey);
+      const r = await stack.up();
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain(s3.secretAccessKey);
+      expect(await onHost("stat -c '%a %U' /srv/ops/backups/.copy.rclone.conf")).toBe("600 root\n");
+
+      const made = await ops(stack, ["backup", "now"]);
+      expect(made.code, made.stderr).toBe(0);
+      const archive = archiveOf(made.stdout);
+      expect(made.stdout).toContain(`copied to s3://dumps/ops/${path.basename(archive)}`);
+      const size = Number((await onHost(`stat -c %s ${archive}`)).trim());
+      expect(s3.objects()).toEqual([{ key: `ops/${path.basename(archive)}`, size }]);
+
+      await stack.setSecret("backupCopySecretKey", "not-the-secret-key");
+      const wrong = await stack.up();
+      expect(wrong.code, wrong.stdout + wrong.stderr).toBe(0);
+      const refused = await ops(stack, ["backup", "now"]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain("the copy to s3://dumps/ops/ failed (above: rclone's error)");
+      expect(await onHost(`test -s ${archiveOf(refused.stdout)} && echo kept`)).toBe("kept\n");
+      expect(s3.objects()).toHaveLength(1);
+      console.log(`backup copy: ${size} bytes to the bucket; ${made.seconds.toFixed(1)} s for backup now`);
+    } finally {
+      stack.setPlain({ database: undefined, backupCopySecretKey: undefined });
+      const off = await stack.up();
+      await s3.stop();
+      expect(off.code, off.stdout + off.stderr).toBe(0);
+    }
+    expect(await onHost("test -e /srv/ops/backups/.copy.rclone.conf && echo left || echo gone")).toBe("gone\n");
   });
 });

@@ -1,0 +1,91 @@
+// moto's S3 server on loopback, for the backup-copy test: installed by scripts/moto.sh from PyPI
+// (pinned by hash). It checks every request's SigV4 signature against the access keys its IAM
+// made, so a wrong secret is refused as real object storage refuses it. The first requests, which
+// create the user, its key and the bucket, are the only unsigned ones it takes.
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as net from "net";
+import * as path from "path";
+import { REPO } from "./pulumiEnv";
+
+export interface S3Server {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** The bucket's objects: key and size. */
+  objects(): { key: string; size: number }[];
+  stop(): Promise<void>;
+}
+
+// Run with moto's own Python (boto3 comes with it): make a user allowed S3, its key, the bucket.
+const SETUP = `
+import json, sys, boto3
+endpoint, bucket = sys.argv[1:3]
+iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
+iam.create_user(UserName="backups")
+iam.put_user_policy(UserName="backups", PolicyName="s3", PolicyDocument=json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+key = iam.create_access_key(UserName="backups")["AccessKey"]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+    aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+s3.create_bucket(Bucket=bucket)
+print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+`;
+
+const LIST = `
+import json, sys, boto3
+endpoint, bucket, key_id, secret = sys.argv[1:5]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key_id, aws_secret_access_key=secret)
+print(json.dumps([{"key": o["Key"], "size": o["Size"]} for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]))
+`;
+
+function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      if (child.exitCode !== null) return reject(new Error(`moto exited (${child.exitCode}):\n${log()}`));
+      const s = net.connect(port, "127.0.0.1");
+      s.once("connect", () => {
+        s.destroy();
+        resolve();
+      });
+      s.once("error", () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`moto did not listen on ${port}:\n${log()}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function startS3Server(opts: { port: number; bucket: string }): Promise<S3Server> {
+  const venv = execFileSync("bash", [path.join(REPO, "scripts/moto.sh")], { encoding: "utf8" }).trim();
+  const python = path.join(venv, "bin/python");
+  const endpoint = `http://127.0.0.1:${opts.port}`;
+  const child = spawn(path.join(venv, "bin/moto_server"), ["-H", "127.0.0.1", "-p", String(opts.port)], {
+    // Three unsigned requests for the setup's IAM calls; every later one must be signed.
+    env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: "3" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const log = () => out.slice(-4000);
+  await waitForPort(opts.port, child, log);
+  const key = JSON.parse(execFileSync(python, ["-c", SETUP, endpoint, opts.bucket], { encoding: "utf8" }));
+  return {
+    endpoint,
+    bucket: opts.bucket,
+    accessKeyId: key.id,
+    secretAccessKey: key.secret,
+    objects: () =>
+      JSON.parse(execFileSync(python, ["-c", LIST, endpoint, opts.bucket, key.id, key.secret], { encoding: "utf8" })),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
