@@ -2,7 +2,8 @@
 // SSH server (ssh2's): the pinned key connects, any other is refused, never trusted on first use.
 import { execFileSync } from "child_process";
 import { AddressInfo } from "net";
-import { Server, utils } from "ssh2";
+import { Server } from "ssh2";
+import { sshKeyPair } from "./support/sshKeyPair";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseLogs, parseSince, run, UsageError } from "../src/ops/cli";
 import { readTemplate } from "../src/host/render";
@@ -101,9 +102,9 @@ describe("the remote command", () => {
 });
 
 describe("OpenSSH with the pinned host key", () => {
-  const hostKey = utils.generateKeyPairSync("ed25519");
-  const other = utils.generateKeyPairSync("ed25519");
-  const client = utils.generateKeyPairSync("ed25519");
+  const hostKey = sshKeyPair("ed25519");
+  const other = sshKeyPair("ed25519");
+  const client = sshKeyPair("ed25519");
   let server: Server;
   let port: number;
 

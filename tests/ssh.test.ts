@@ -1,16 +1,17 @@
 // The SSH client against a real SSH server (ssh2's) that, like OpenSSH, has host keys of several
 // types: the deploy connects when any one of them is pinned, and never to a key not pinned.
 import { AddressInfo } from "net";
-import { Server, utils } from "ssh2";
+import { Server } from "ssh2";
+import { sshKeyPair } from "./support/sshKeyPair";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOverSsh } from "../src/host/ssh";
 
 const keys = {
-  ed25519: utils.generateKeyPairSync("ed25519"),
-  ecdsa: utils.generateKeyPairSync("ecdsa", { bits: 256 }),
-  rsa: utils.generateKeyPairSync("rsa", { bits: 2048 }),
+  ed25519: sshKeyPair("ed25519"),
+  ecdsa: sshKeyPair("ecdsa", { bits: 256 }),
+  rsa: sshKeyPair("rsa", { bits: 2048 }),
 };
-const client = utils.generateKeyPairSync("ed25519");
+const client = sshKeyPair("ed25519");
 let server: Server;
 let port: number;
 
@@ -65,7 +66,7 @@ describe("host keys of every type the config accepts", () => {
   }
 
   it("refuses a key that is not the pinned one", async () => {
-    const other = utils.generateKeyPairSync("ecdsa", { bits: 256 }).public;
+    const other = sshKeyPair("ecdsa", { bits: 256 }).public;
     await expect(runOverSsh(target(other), "true", "", 10)).rejects.toThrow(/host key mismatch/);
   });
 });

@@ -4,9 +4,9 @@
  * key) with the public half worked out.
  */
 import * as crypto from "node:crypto";
-import { utils } from "ssh2";
 import { describe, expect, it } from "vitest";
 import { hostKeyBlob, inspectPrivateKey, isPublicKeyOfType } from "../src/host/sshKeys";
+import { sshKeyPair } from "./support/sshKeyPair";
 
 const TYPES = [
   ["ed25519", undefined],
@@ -14,21 +14,9 @@ const TYPES = [
   ["rsa", { bits: 2048 }],
 ] as const;
 
-/**
- * ssh2's generator sometimes (about 1 in 250) writes an ed25519 public key 31 bytes long (a leading
- * zero byte dropped): a broken key, which isPublicKeyOfType rightly refuses. Such pairs are made again.
- */
-function wholeKeyPair(type: string, opts: unknown) {
-  for (;;) {
-    const pair = utils.generateKeyPairSync(type as "ed25519", opts as undefined);
-    const blob = Buffer.from(pair.public.split(" ")[1], "base64");
-    if (type !== "ed25519" || blob.length === 51) return pair;
-  }
-}
-
 describe("isPublicKeyOfType", () => {
   it.each(TYPES)("%s: whole lines, with or without a comment; not cut short, not another type", (type, opts) => {
-    const pair = wholeKeyPair(type, opts);
+    const pair = sshKeyPair(type, opts);
     const name = pair.public.split(" ")[0];
     expect(isPublicKeyOfType(pair.public, name)).toBe(true);
     expect(isPublicKeyOfType(`${pair.public} you@laptop (ci)`, name)).toBe(true);
@@ -39,16 +27,9 @@ describe("isPublicKeyOfType", () => {
 
 describe("inspectPrivateKey", () => {
   it.each(TYPES)("%s in OpenSSH form: the public half, and a passphrase noticed", (type, opts) => {
-    const pair = utils.generateKeyPairSync(type as "ed25519", opts as undefined);
+    const pair = sshKeyPair(type, opts);
     expect(inspectPrivateKey(pair.private)).toEqual({ encrypted: false, publicBlob: hostKeyBlob(pair.public) });
-    const locked = utils.generateKeyPairSync(
-      type as "ed25519",
-      {
-        ...(opts ?? {}),
-        passphrase: "pw",
-        cipher: "aes256-ctr",
-      } as never,
-    );
+    const locked = sshKeyPair(type, { ...(opts ?? {}), passphrase: "pw", cipher: "aes256-ctr" });
     expect(inspectPrivateKey(locked.private)).toEqual({ encrypted: true });
   });
 
