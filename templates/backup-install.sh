@@ -5,10 +5,12 @@
 # entry running the backup on SCHEDULE ("off": none), and, with database.backupCopy, rclone's
 # config for the copy (the access key's secret from stdin, into a root-only file). Archives are
 # never removed here.
+# The copy's storage is listed once here, so a wrong key, endpoint or bucket fails the deploy
+# rather than the night's backup.
 # Inputs: APP, BACKUP (the backup program), RESTORE (the restore program), SCHEDULE; COPY_ENDPOINT,
-# COPY_REGION, COPY_KEY_ID (empty: no copy). stdin: the copy's secret key (with a copy).
+# COPY_REGION, COPY_KEY_ID, COPY_TO, COPY_URL (empty: no copy). stdin: the copy's secret key.
 set -euo pipefail
-: "${BACKUP:?}" "${RESTORE:?}" "${SCHEDULE:?}" "${COPY_ENDPOINT?}" "${COPY_REGION?}" "${COPY_KEY_ID?}"
+: "${BACKUP:?}" "${RESTORE:?}" "${SCHEDULE:?}" "${COPY_ENDPOINT?}" "${COPY_REGION?}" "${COPY_KEY_ID?}" "${COPY_TO?}" "${COPY_URL?}"
 
 cron_file=/etc/cron.d/$APP-backup
 
@@ -26,6 +28,12 @@ write_copy_config() {
   printf '[copy]\ntype = s3\nprovider = Other\nendpoint = %s\nregion = %s\naccess_key_id = %s\nsecret_access_key = %s\nno_check_bucket = true\n' \
     "$COPY_ENDPOINT" "$COPY_REGION" "$COPY_KEY_ID" "$secret" >"$BACKUP_COPY_CONFIG.new"
   mv -f "$BACKUP_COPY_CONFIG.new" "$BACKUP_COPY_CONFIG"
+  local out
+  if ! out=$(copy_store lsf --max-depth 1 "$COPY_TO/" 2>&1); then
+    printf '%s\n' "$out" | tail -n 5 >&2
+    echo "database.backupCopy: $COPY_URL cannot be listed with accessKeyId $COPY_KEY_ID at $COPY_ENDPOINT (above: rclone's error); check the bucket, the endpoint and backupCopySecretKey" >&2
+    exit 1
+  fi
 }
 
 take_host_lock

@@ -6,7 +6,7 @@
 # into BACKUPS_DIR, root's alone; a dump is written beside and renamed into place, so an archive
 # that exists is whole. The newest KEEP archives stay. With database.backupCopy the new archive
 # is then copied to COPY_TO (rclone; its config, key included, is root's alone); a failed copy
-# fails the backup, saying so, and the archive stays on the host.
+# fails the backup, saying so, and the archive stays on the host for the next backup to copy.
 # Inputs: APP, DATABASE, KEEP, COPY_TO (rclone's "copy:bucket/prefix", or empty), COPY_URL (the setting).
 set -euo pipefail
 : "${DATABASE:?}" "${KEEP:?}" "${COPY_TO?}" "${COPY_URL?}"
@@ -28,11 +28,23 @@ trap 'rm -f "$partial"' EXIT
 mv "$partial" "$BACKUPS_DIR/$name"
 echo "$BACKUPS_DIR/$name ($(stat -c %s "$BACKUPS_DIR/$name") bytes)"
 # shellcheck disable=SC2012 # names are ours: no odd characters
-ls -1t "$BACKUPS_DIR/$DATABASE"-*.dump | tail -n +$((KEEP + 1)) | xargs -r rm -f --
+for old in $(ls -1t "$BACKUPS_DIR/$DATABASE"-*.dump | tail -n +$((KEEP + 1))); do
+  rm -f -- "$old" "$old.copied"
+done
 [[ -n $COPY_TO ]] || exit 0
-if ! out=$(rclone --config "$BACKUP_COPY_CONFIG" copyto "$BACKUPS_DIR/$name" "$COPY_TO/$name" 2>&1); then
-  printf '%s\n' "$out" | tail -n 5 >&2
-  echo "the copy to $COPY_URL failed (above: rclone's error); $BACKUPS_DIR/$name is on the host" >&2
-  exit 1
-fi
-echo "copied to s3://${COPY_TO#copy:}/$name"
+
+# Every archive not copied yet goes, oldest first: one a failed night left behind too. A copied
+# archive is marked (NAME.copied), so copies the bucket has expired are not sent again.
+failed=0
+for archive in "$BACKUPS_DIR/$DATABASE"-*.dump; do # named by time: oldest first
+  [[ -e $archive && ! -e $archive.copied ]] || continue
+  if out=$(copy_store copyto "$archive" "$COPY_TO/${archive##*/}" 2>&1); then
+    touch "$archive.copied"
+    echo "copied to s3://${COPY_TO#copy:}/${archive##*/}"
+  else
+    printf '%s\n' "$out" | tail -n 5 >&2
+    echo "the copy of ${archive##*/} to $COPY_URL failed (above: rclone's error); it stays on the host, and the next backup tries again" >&2
+    failed=1
+  fi
+done
+exit "$failed"

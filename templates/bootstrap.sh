@@ -31,6 +31,23 @@ wait_for_postgres() {
 # Set when this run installs PostgreSQL: its cluster is then this deploy's to configure.
 postgres_installed_now=0
 
+# While packages install, their scripts start, restart or reload no service: a module package's
+# trigger reloads the running nginx, and a reload closes the front door's idle keep-alive
+# connections. This script starts what it needs itself. A policy of the host's own stays as it is.
+POLICY=/usr/sbin/policy-rc.d
+POLICY_MARK="# django-zero-downtime: no service actions while the bootstrap installs packages"
+deny_service_actions() {
+  if [[ -e $POLICY ]] && ! grep -qxF "$POLICY_MARK" "$POLICY"; then return; fi
+  install_file "#!/bin/sh
+$POLICY_MARK
+exit 101" "$POLICY" 755
+  trap allow_service_actions EXIT
+}
+
+allow_service_actions() {
+  if [[ -e $POLICY ]] && grep -qxF "$POLICY_MARK" "$POLICY"; then rm -f "$POLICY"; fi
+}
+
 install_packages() {
   local missing=() p
   for p in "${packages[@]}"; do
@@ -44,10 +61,12 @@ install_packages() {
     timeout 600 cloud-init status --wait >/dev/null 2>&1 || true
   fi
   echo "installing ${missing[*]}" >&2
+  deny_service_actions
   export DEBIAN_FRONTEND=noninteractive
   # Another apt (unattended-upgrades on a new server) is waited for, not failed on.
   apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
   apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  allow_service_actions
 }
 
 # The app's own unix user: made here, never one the host already had (root, the login user,

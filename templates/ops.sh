@@ -64,7 +64,8 @@ live_program() { # ROLE
 }
 
 # logs TARGET LINES FOLLOW GREP SINCE: a program's log (web, site, https or a job), or nginx's own.
-# LINES: the last lines to show ("all": from the start); SINCE: epoch seconds, 0 for no limit.
+# LINES: the last lines to show ("all": from the start); SINCE: epoch seconds or a time in the
+# host's zone (templates/log-since.py), empty for no limit.
 logs() {
   local target=$1 lines=$2 follow=$3 pattern=$4 since=$5 files
   if [[ $target == nginx ]]; then
@@ -79,8 +80,8 @@ logs() {
   tail "${tail_args[@]}" "${files[@]}" | since_filter "$since" | grep_filter "$pattern"
 }
 
-since_filter() { # EPOCH (0: every line)
-  if [[ $1 == 0 ]]; then cat; else python3 -u -c "$LOG_SINCE" "$1"; fi
+since_filter() { # SINCE (empty: every line)
+  if [[ -z $1 ]]; then cat; else python3 -u -c "$LOG_SINCE" "$1"; fi
 }
 
 grep_filter() { # REGEX (empty: every line)
@@ -127,8 +128,13 @@ backup() {
   case ${1:-} in
     now) "$BIN_DIR/backup" ;;
     list)
-      printf '%-40s %12s\n' ARCHIVE BYTES
-      find "$BACKUPS_DIR" -maxdepth 1 -name '*.dump' -printf '%T@ %f %s\n' | sort -rn | awk '{printf "%-40s %12s\n", $2, $3}'
+      printf '%-40s %12s  %s\n' ARCHIVE BYTES COPIED
+      find "$BACKUPS_DIR" -maxdepth 1 -name '*.dump' -printf '%T@ %f %s\n' | sort -rn |
+        while read -r _ name bytes; do
+          copied=-
+          [[ ! -e $BACKUPS_DIR/$name.copied ]] || copied=yes
+          printf '%-40s %12s  %s\n' "$name" "$bytes" "$copied"
+        done
       ;;
     *) die "backup now|list" ;;
   esac

@@ -65,6 +65,12 @@ install_file() { # CONTENT FILE [MODE]
   mv -f "$2.new" "$2"
 }
 
+# rclone on database.backupCopy's storage, its config (key included) root's alone; bounded, so an
+# unreachable endpoint fails a backup in about a minute instead of holding the backup lock.
+copy_store() {
+  rclone --config "$BACKUP_COPY_CONFIG" --contimeout 10s --timeout 60s --retries 2 --low-level-retries 3 "$@"
+}
+
 # Backups and restores of the app's database, one at a time (templates/backup.sh, restore.sh).
 take_backup_lock() {
   exec 7>"$BACKUPS_DIR/.lock"

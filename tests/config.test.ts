@@ -701,7 +701,27 @@ const BAD: BadCase[] = [
       ),
     errors: [
       'database.backupCopy: only used with database.kind "local" (a managed cluster has DigitalOcean\'s backups)',
-      "backupCopySecretKey: only used with database.backupCopy; set that, or remove it (pulumi config rm backupCopySecretKey)",
+      'backupCopySecretKey: not used with database.kind "managed"; remove it (pulumi config rm backupCopySecretKey)',
+    ],
+  },
+  {
+    name: "database: a backup copy to a Space's origin endpoint (the bucket in its name); a secret with a space",
+    config: () =>
+      raw(
+        withValues({
+          database: {
+            backupCopy: {
+              url: "s3://shop-db/daily/",
+              endpoint: "https://shop-db.ams3.digitaloceanspaces.com",
+              accessKeyId: "DO00ABCDEFGH",
+            },
+          },
+          backupCopySecretKey: "two words",
+        }),
+      ),
+    errors: [
+      "database.backupCopy.endpoint: names the bucket (shop-db); give the region's endpoint, like https://ams3.digitaloceanspaces.com",
+      "backupCopySecretKey: expected a secret access key of 8 to 128 letters, digits and + / = _ . - (value not shown)",
     ],
   },
   {

@@ -11,7 +11,7 @@ import { knownHostsLine, rootScript, runSsh } from "../src/ops/sshSession";
 
 describe("logs options", () => {
   it("defaults to the web program's last 100 lines", () => {
-    expect(parseLogs([])).toEqual({ target: "web", lines: 100, follow: false, grep: "", since: 0 });
+    expect(parseLogs([])).toEqual({ target: "web", lines: 100, follow: false, grep: "", since: "" });
   });
   it("takes a program, -f, -n and --grep in any order", () => {
     expect(parseLogs(["-f", "alerts", "--grep", "ERROR|WARN", "-n", "20"])).toEqual({
@@ -19,17 +19,22 @@ describe("logs options", () => {
       lines: 20,
       follow: true,
       grep: "ERROR|WARN",
-      since: 0,
+      since: "",
     });
   });
   it("--since: a duration back from now or a time, every line since then unless -n says otherwise", () => {
     const now = Date.UTC(2026, 11, 4, 18, 0, 0);
-    expect(parseLogs(["--since", "30m"], now)).toMatchObject({ since: now / 1000 - 1800, lines: "all" });
-    expect(parseLogs(["--since", "2d", "-n", "50"], now)).toMatchObject({ since: now / 1000 - 2 * 86400, lines: 50 });
-    expect(parseSince("2026-12-04T17:00:00Z")).toBe(Date.UTC(2026, 11, 4, 17) / 1000);
-    expect(parseSince("2026-12-04 17:00+01:00")).toBe(Date.UTC(2026, 11, 4, 16) / 1000);
-    expect(parseSince("2026-12-04T17:00")).toBe(new Date(2026, 11, 4, 17).getTime() / 1000);
-    for (const bad of ["yesterday", "2026-12-04", "10", "5w"]) {
+    expect(parseLogs(["--since", "30m"], now)).toMatchObject({ since: String(now / 1000 - 1800), lines: "all" });
+    expect(parseLogs(["--since", "2d", "-n", "50"], now)).toMatchObject({
+      since: String(now / 1000 - 2 * 86400),
+      lines: 50,
+    });
+    expect(parseSince("2026-12-04T17:00:00Z")).toBe(String(Date.UTC(2026, 11, 4, 17) / 1000));
+    expect(parseSince("2026-12-04 17:00+01:00")).toBe(String(Date.UTC(2026, 11, 4, 16) / 1000));
+    // No zone: the host's, read there.
+    expect(parseSince("2026-12-04 17:00")).toBe("2026-12-04T17:00:00");
+    expect(parseSince("2026-12-04T17:00:30.5")).toBe("2026-12-04T17:00:30");
+    for (const bad of ["yesterday", "2026-12-04", "10", "5w", "2026-13-40T25:00"]) {
       expect(() => parseSince(bad)).toThrow(
         `--since: expected a duration (30m, 2h, 1d) or a time (2026-12-04T17:00), got ${bad}`,
       );
@@ -43,17 +48,22 @@ describe("logs options", () => {
 });
 
 describe("the --since filter on the host (templates/log-since.py)", () => {
-  const filter = (since: Date, text: string) =>
-    execFileSync("python3", ["-c", readTemplate("log-since.py"), String(since.getTime() / 1000)], {
-      input: text,
-      encoding: "utf8",
-      env: { ...process.env, TZ: "UTC" },
-    });
+  const filter = (since: Date | string, text: string | Buffer) =>
+    execFileSync(
+      "python3",
+      ["-c", readTemplate("log-since.py"), typeof since === "string" ? since : String(since.getTime() / 1000)],
+      {
+        input: text,
+        encoding: "utf8",
+        env: { ...process.env, TZ: "UTC" },
+      },
+    );
   it("reads gunicorn's, nginx's and ISO times; untimed lines go with the line before in their file", () => {
     const log = [
       "==> /var/log/nginx/access.log <==",
       '127.0.0.1 - - [04/Dec/2026:17:50:59 +0000] "GET / HTTP/1.1" 200 5',
       '127.0.0.1 - - [04/Dec/2026:18:51:59 +0100] "GET /b HTTP/1.1" 200 5',
+      '127.0.0.1 - - [04/Dec/2026:17:59:00 +0000] "GET /report?from=2020-01-01T00:00:00Z HTTP/1.1" 200 5',
       "==> /var/log/nginx/error.log <==",
       "2026/12/04 17:40:00 [error] 7#7: nginx's own form, old",
       "  untimed, after it",
@@ -69,12 +79,34 @@ describe("the --since filter on the host (templates/log-since.py)", () => {
     expect(filter(new Date(Date.UTC(2026, 11, 4, 17, 51, 30)), log).split("\n")).toEqual([
       "==> /var/log/nginx/access.log <==",
       '127.0.0.1 - - [04/Dec/2026:18:51:59 +0100] "GET /b HTTP/1.1" 200 5',
+      '127.0.0.1 - - [04/Dec/2026:17:59:00 +0000] "GET /report?from=2020-01-01T00:00:00Z HTTP/1.1" 200 5',
       "==> /var/log/nginx/error.log <==",
       "2026/12/04 17:55:00 [error] 7#7: new",
       "[2026-12-04 17:52:00 +0000] [12] [ERROR] after",
       "Traceback (most recent call last):",
       "",
     ]);
+  });
+});
+
+describe("the --since filter, more", () => {
+  it("takes a time without a zone as the host's, and passes bytes that are not UTF-8 as they are", () => {
+    const latin1 = Buffer.concat([
+      Buffer.from("[2026-12-04 17:52:00 +0000] caf"),
+      Buffer.from([0xe9]),
+      Buffer.from("\n"),
+    ]);
+    const log = Buffer.concat([Buffer.from("[2026-12-04 17:50:00 +0000] old\n"), latin1]);
+    const out = execFileSync("python3", ["-c", readTemplate("log-since.py"), "2026-12-04T17:51:00"], {
+      input: log,
+      env: { ...process.env, TZ: "UTC" },
+    });
+    expect(out).toEqual(latin1);
+    const inParis = execFileSync("python3", ["-c", readTemplate("log-since.py"), "2026-12-04T18:51:00"], {
+      input: log,
+      env: { ...process.env, TZ: "Europe/Paris" },
+    });
+    expect(inParis).toEqual(latin1);
   });
 });
 

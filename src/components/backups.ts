@@ -50,6 +50,8 @@ export function backupInstallScript(a: {
     COPY_ENDPOINT: a.copy?.endpoint ?? "",
     COPY_REGION: a.copy?.region ?? "",
     COPY_KEY_ID: a.copy?.accessKeyId ?? "",
+    COPY_TO: a.copy ? copyDestination(a.copy) : "",
+    COPY_URL: a.copy?.url ?? "",
   });
 }
 

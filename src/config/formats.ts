@@ -62,6 +62,7 @@ export const HTTPS_URL = /^https:\/\/[^\s"'\\]+$/;
 // A bucket (S3's naming rules) and an optional key prefix.
 export const S3_URL = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[A-Za-z0-9!_.*'()/-]*)?$/;
 export const ACCESS_KEY_ID = /^[A-Za-z0-9]{8,128}$/;
+export const SECRET_ACCESS_KEY = /^[A-Za-z0-9+/=_.-]{8,128}$/;
 export const SIGNING_REGION = /^[a-z0-9-]{2,32}$/;
 export const PEM_CERTIFICATE = /^\s*-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;
 // One or more certificates, one after the other: a chain.

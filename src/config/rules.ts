@@ -18,6 +18,7 @@ import {
   unknownKeys,
 } from "./readers";
 import { siteNames } from "./https";
+import { SECRET_ACCESS_KEY } from "./formats";
 import { checkProvidedCertificate } from "./providedCertificate";
 import { checkSecretEnv, checkSshPrivateKey, type RawConfig, secretText, type SecretValues } from "./secrets";
 import { APP, DATABASE, LOCAL_ONLY, MANAGED_ONLY, SETTINGS } from "./settings";
@@ -119,12 +120,20 @@ function checkBackupCopySecretKey(
     if (database && !missing(raw.values.backupCopySecretKey)) {
       p.add(
         "backupCopySecretKey",
-        "only used with database.backupCopy; set that, or remove it (pulumi config rm backupCopySecretKey)",
+        database.kind === "managed"
+          ? 'not used with database.kind "managed"; remove it (pulumi config rm backupCopySecretKey)'
+          : "only used with database.backupCopy; set that, or remove it (pulumi config rm backupCopySecretKey)",
       );
     }
     return "";
   }
-  return secretText(p, raw, "backupCopySecretKey", true);
+  const key = secretText(p, raw, "backupCopySecretKey", true);
+  // It goes into rclone's config file: no spaces, quotes or line breaks.
+  if (key !== undefined && !SECRET_ACCESS_KEY.test(key)) {
+    p.add("backupCopySecretKey", `expected ${SETTINGS.backupCopySecretKey.expected} (value not shown)`);
+    return undefined;
+  }
+  return key;
 }
 
 /**

@@ -532,7 +532,20 @@ export const BACKUP_COPY = section(
       help: "The access key's id; its secret goes in backupCopySecretKey.",
     }),
   },
-  { expected: "an object (pulumi config set --path database.backupCopy.url s3://bucket/prefix/ …)" },
+  {
+    expected: "an object (pulumi config set --path database.backupCopy.url s3://bucket/prefix/ …)",
+    rule(p, at, { url, endpoint }) {
+      // A Space's origin endpoint names the bucket; requests then name it again in the path.
+      const bucket = url?.slice("s3://".length).split("/")[0];
+      const host = endpoint?.replace(/^https?:\/\//, "").split(/[/:]/)[0];
+      if (bucket && host?.startsWith(`${bucket}.`)) {
+        p.add(
+          `${at}.endpoint`,
+          `names the bucket (${bucket}); give the region's endpoint, like https://${host.slice(bucket.length + 1)}`,
+        );
+      }
+    },
+  },
 );
 
 /** Read by rules.ts: which settings apply depends on `kind`, and name and user default to the app name. */
@@ -616,7 +629,7 @@ export const SETTINGS = {
     defaultText: "required with a local database; not used with a managed one",
     help: "Password of the app's database role.",
   }),
-  backupCopySecretKey: setting(secretText("a non-empty string"), {
+  backupCopySecretKey: setting(secretText("a secret access key of 8 to 128 letters, digits and + / = _ . -"), {
     secret: true,
     defaultText: "required with database.backupCopy; not used otherwise",
     help: "Secret of database.backupCopy.accessKeyId.",

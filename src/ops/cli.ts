@@ -13,7 +13,7 @@ const USAGE = `usage: npm run ops -- [--stack NAME] [--config-file FILE] COMMAND
   releases                      the kept releases: id, live, built, venv, source
   logs [web|site|https|nginx|JOB] [-f] [-n LINES] [--since WHEN] [--grep REGEX]
                                 the live release's program log (default web), or nginx's;
-                                WHEN: 30m, 2h, 1d or a time (2026-12-04T17:00, local; Z for UTC)
+                                WHEN: 30m, 2h, 1d or a time (2026-12-04T17:00: the host's zone)
   exec -- ARGS…                 manage.py ARGS in the live release, with its settings
                                 (a terminal when run from one: shell, createsuperuser, dbshell)
   maintenance on [--page FILE] | off
@@ -52,13 +52,13 @@ export interface LogsOptions {
   lines: number | "all";
   follow: boolean;
   grep: string;
-  /** Epoch seconds: only lines written since then (0: no limit). */
-  since: number;
+  /** Only lines written since then: parseSince's form ("": no limit). */
+  since: string;
 }
 
 /** logs' options (pure, tested). */
 export function parseLogs(rest: string[], now = Date.now()): LogsOptions {
-  const o: LogsOptions = { target: "web", lines: 100, follow: false, grep: "", since: 0 };
+  const o: LogsOptions = { target: "web", lines: 100, follow: false, grep: "", since: "" };
   let targetSet = false;
   let linesSet = false;
   for (let i = 0; i < rest.length; i++) {
@@ -83,18 +83,21 @@ export function parseLogs(rest: string[], now = Date.now()): LogsOptions {
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-/** --since: a duration back from now (90s, 30m, 2h, 1d) or a date and time; epoch seconds. */
-export function parseSince(value: string, now = Date.now()): number {
+/**
+ * --since: a duration back from now (90s, 30m, 2h, 1d) or a time. Epoch seconds, except a time
+ * without a zone: that is the host's (like the log lines without one), so it goes to the host as
+ * "YYYY-MM-DDTHH:MM:SS" for templates/log-since.py to read there.
+ */
+export function parseSince(value: string, now = Date.now()): string {
   const ago = /^(\d+)([smhd])$/.exec(value);
-  if (ago) return Math.floor(now / 1000) - Number(ago[1]) * UNIT_SECONDS[ago[2]];
-  // Date and time only: Date.parse reads a date alone as UTC midnight, and other forms loosely.
-  const moment = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d)?(\.\d+)?(Z|[+-]\d\d:\d\d)?$/.test(value)
-    ? Date.parse(value.replace(" ", "T"))
-    : NaN;
+  if (ago) return String(Math.floor(now / 1000) - Number(ago[1]) * UNIT_SECONDS[ago[2]]);
+  const m = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d)(:\d\d)?(\.\d+)?(Z|[+-]\d\d:\d\d)?$/.exec(value);
+  const local = m ? `${m[1]}T${m[2]}${m[3] ?? ":00"}` : "";
+  const moment = m ? Date.parse(`${local}${m[5] ?? "Z"}`) : NaN;
   if (Number.isNaN(moment)) {
     throw new UsageError(`--since: expected a duration (30m, 2h, 1d) or a time (2026-12-04T17:00), got ${value}`);
   }
-  return Math.floor(moment / 1000);
+  return m![5] ? String(Math.floor(moment / 1000)) : local;
 }
 
 /** What follows "--" (exec, ssh). */
@@ -202,7 +205,7 @@ function plan(command: string, rest: string[]): Action {
       return (info) => onHost(info, "releases", []);
     case "logs": {
       const o = parseLogs(rest);
-      const args = [o.target, String(o.lines), o.follow ? "1" : "0", o.grep, String(o.since)];
+      const args = [o.target, String(o.lines), o.follow ? "1" : "0", o.grep, o.since];
       return (info) => onHost(info, "logs", args);
     }
     case "exec": {

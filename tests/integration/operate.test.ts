@@ -206,35 +206,55 @@ describe("npm run ops", () => {
     );
   });
 
-  test("backups copied to S3-compatible storage: the archive lands in the bucket; a wrong key fails the backup, saying so, the archive kept", async () => {
+  test("backups copied to S3-compatible storage: each archive lands in the bucket; a wrong key fails the up; a failed copy is sent by the next backup", async () => {
     const s3 = await startS3Server({ port: S3_PORT, bucket: "dumps" });
-    const archiveOf = (stdout: string) => stdout.match(/(\/srv\/ops\/backups\/\S+\.dump)/)![1];
+    const archivesOnHost = async () =>
+      Object.fromEntries(
+        (await onHost("cd /srv/ops/backups && stat -c '%n %s' ops-*.dump"))
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" "))
+          .map(([name, size]) => [`ops/${name}`, Number(size)]),
+      );
+    const inBucket = () => Object.fromEntries(s3.objects().map((o) => [o.key, o.size]));
     try {
       stack.setPlain({
         database: { backupCopy: { url: "s3://dumps/ops/", endpoint: s3.endpoint, accessKeyId: s3.accessKeyId } },
       });
+      await stack.setSecret("backupCopySecretKey", "notTheSecretKey0123");
+      const wrong = await stack.up();
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stdout + wrong.stderr).toContain(
+        `database.backupCopy: s3://dumps/ops/ cannot be listed with accessKeyId ${s3.accessKeyId}`,
+      );
+
       await stack.setSecret("backupCopySecretKey", s3.secretAccessKey);
       const r = await stack.up();
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout + r.stderr).not.toContain(s3.secretAccessKey);
       expect(await onHost("stat -c '%a %U' /srv/ops/backups/.copy.rclone.conf")).toBe("600 root\n");
 
+      // The first backup with a copy sends the archives already on the host too.
       const made = await ops(stack, ["backup", "now"]);
       expect(made.code, made.stderr).toBe(0);
-      const archive = archiveOf(made.stdout);
-      expect(made.stdout).toContain(`copied to s3://dumps/ops/${path.basename(archive)}`);
-      const size = Number((await onHost(`stat -c %s ${archive}`)).trim());
-      expect(s3.objects()).toEqual([{ key: `ops/${path.basename(archive)}`, size }]);
+      expect(made.stdout).toMatch(/copied to s3:\/\/dumps\/ops\/ops-\d{8}T\d{6}Z\.dump/);
+      expect(inBucket()).toEqual(await archivesOnHost());
+      const list = await ops(stack, ["backup", "list"]);
+      expect(list.stdout).toMatch(/ops-\S+\.dump\s+\d+\s+yes/);
 
-      await stack.setSecret("backupCopySecretKey", "not-the-secret-key");
-      const wrong = await stack.up();
-      expect(wrong.code, wrong.stdout + wrong.stderr).toBe(0);
+      s3.removeBucket();
       const refused = await ops(stack, ["backup", "now"]);
       expect(refused.code).not.toBe(0);
-      expect(refused.stderr).toContain("the copy to s3://dumps/ops/ failed (above: rclone's error)");
-      expect(await onHost(`test -s ${archiveOf(refused.stdout)} && echo kept`)).toBe("kept\n");
-      expect(s3.objects()).toHaveLength(1);
-      console.log(`backup copy: ${size} bytes to the bucket; ${made.seconds.toFixed(1)} s for backup now`);
+      expect(refused.stderr).toMatch(/the copy of ops-\S+\.dump to s3:\/\/dumps\/ops\/ failed/);
+      const missed = refused.stdout.match(/\/srv\/ops\/backups\/(\S+\.dump)/)![1];
+      s3.createBucket();
+      const next = await ops(stack, ["backup", "now"]);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stdout).toContain(`copied to s3://dumps/ops/${missed}`);
+      // Only what was not copied before: the missed archive and the new one.
+      expect(Object.keys(inBucket())).toHaveLength(2);
+      expect(inBucket()[`ops/${missed}`]).toBe((await archivesOnHost())[`ops/${missed}`]);
+      console.log(`backup copy: ${JSON.stringify(inBucket())}; backup now ${next.seconds.toFixed(1)} s`);
     } finally {
       stack.setPlain({ database: undefined, backupCopySecretKey: undefined });
       const off = await stack.up();

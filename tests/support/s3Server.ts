@@ -1,7 +1,7 @@
 // moto's S3 server on loopback, for the backup-copy test: installed by scripts/moto.sh from PyPI
 // (pinned by hash). It checks every request's SigV4 signature against the access keys its IAM
-// made, so a wrong secret is refused as real object storage refuses it. The first requests, which
-// create the user, its key and the bucket, are the only unsigned ones it takes.
+// made, so a wrong secret is refused as real object storage refuses it. The first three
+// requests, which make an admin user, are the only unsigned ones it takes.
 import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as net from "net";
 import * as path from "path";
@@ -14,29 +14,44 @@ export interface S3Server {
   secretAccessKey: string;
   /** The bucket's objects: key and size. */
   objects(): { key: string; size: number }[];
+  /** Empties and removes the bucket (copies then fail), or makes it again. */
+  removeBucket(): void;
+  createBucket(): void;
   stop(): Promise<void>;
 }
 
-// Run with moto's own Python (boto3 comes with it): make a user allowed S3, its key, the bucket.
+// Run with moto's own Python (boto3 comes with it). The three unsigned requests make an admin;
+// the admin (signed) makes the user the backups copy as, with S3 rights only, and the bucket.
 const SETUP = `
 import json, sys, boto3
 endpoint, bucket = sys.argv[1:3]
-iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
-iam.create_user(UserName="backups")
-iam.put_user_policy(UserName="backups", PolicyName="s3", PolicyDocument=json.dumps(
-    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
-key = iam.create_access_key(UserName="backups")["AccessKey"]
-s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-    aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
-s3.create_bucket(Bucket=bucket)
-print(json.dumps({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}))
+def client(service, key_id, secret):
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key_id, aws_secret_access_key=secret)
+def user(iam, name, action):
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": "*"}]}))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return {"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}
+admin = user(client("iam", "setup", "setup"), "admin", "*")
+backups = user(client("iam", admin["id"], admin["secret"]), "backups", "s3:*")
+client("s3", admin["id"], admin["secret"]).create_bucket(Bucket=bucket)
+print(json.dumps({"admin": admin, "backups": backups}))
 `;
 
-const LIST = `
+// The admin's view of the bucket: list its objects, or remove it (emptied first), or make it again.
+const BUCKET = `
 import json, sys, boto3
-endpoint, bucket, key_id, secret = sys.argv[1:5]
+endpoint, bucket, key_id, secret, action = sys.argv[1:6]
 s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=key_id, aws_secret_access_key=secret)
-print(json.dumps([{"key": o["Key"], "size": o["Size"]} for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]))
+if action == "list":
+    print(json.dumps([{"key": o["Key"], "size": o["Size"]} for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]))
+elif action == "remove":
+    for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=o["Key"])
+    s3.delete_bucket(Bucket=bucket)
+else:
+    s3.create_bucket(Bucket=bucket)
 `;
 
 function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
@@ -73,14 +88,19 @@ export async function startS3Server(opts: { port: number; bucket: string }): Pro
   child.stderr?.on("data", (d) => (out += d));
   const log = () => out.slice(-4000);
   await waitForPort(opts.port, child, log);
-  const key = JSON.parse(execFileSync(python, ["-c", SETUP, endpoint, opts.bucket], { encoding: "utf8" }));
+  const keys = JSON.parse(execFileSync(python, ["-c", SETUP, endpoint, opts.bucket], { encoding: "utf8" }));
+  const bucket = (action: string) =>
+    execFileSync(python, ["-c", BUCKET, endpoint, opts.bucket, keys.admin.id, keys.admin.secret, action], {
+      encoding: "utf8",
+    });
   return {
     endpoint,
     bucket: opts.bucket,
-    accessKeyId: key.id,
-    secretAccessKey: key.secret,
-    objects: () =>
-      JSON.parse(execFileSync(python, ["-c", LIST, endpoint, opts.bucket, key.id, key.secret], { encoding: "utf8" })),
+    accessKeyId: keys.backups.id,
+    secretAccessKey: keys.backups.secret,
+    objects: () => JSON.parse(bucket("list")),
+    removeBucket: () => void bucket("remove"),
+    createBucket: () => void bucket("create"),
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
