@@ -30,10 +30,10 @@ forget_acme() {
 }
 
 main() {
-  local key staged
+  local key
   key=$(cat)
   [[ $key == *"PRIVATE KEY-----"* ]] || { echo "no private key on stdin" >&2; exit 1; }
-  # mktemp makes it 0700: the key is never readable by others.
+  # mktemp makes it 0700: the key is never readable by others. Global: the EXIT trap reads it.
   staged=$(mktemp -d)
   trap 'rm -rf "$staged"' EXIT
   printf '%s\n' "$key" >"$staged/privkey.pem"

@@ -124,8 +124,10 @@ describe("HTTPS from an ACME server", () => {
     const outputs = await stack.outputs();
     expect(new Date(String(outputs.certificateExpiry)).getTime()).toBeGreaterThan(Date.now() + 30 * 86400_000);
     expect(new Date(String(outputs.certificateExpiry)).toUTCString()).toBe(new Date(cert.validTo).toUTCString());
-    expect((await onHost("stat -c '%a %U:%G' /srv/shop/tls/privkey.pem /srv/shop/tls")).trim().split("\n")).toEqual([
+    const modes = "stat -L -c '%a %U:%G' /srv/shop/tls/privkey.pem /srv/shop/tls/live /srv/shop/tls";
+    expect((await onHost(modes)).trim().split("\n")).toEqual([
       "640 root:www-data",
+      "750 root:www-data",
       "750 root:www-data",
     ]);
 
