@@ -2,12 +2,12 @@
 // for the HTTPS tests: built by scripts/pebble.sh from the Go module proxy. Pebble resolves every
 // name to 127.0.0.1 through challtestsrv and validates HTTP-01 on `httpPort`: the sandbox's
 // nginx, which answers from the site's ACME webroot. It signs with a root it makes at start-up.
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { startLocalServer, waitForPort } from "./localServer";
 import { REPO } from "./pulumiEnv";
 
 export interface Pebble {
@@ -27,34 +27,6 @@ export interface PebbleOptions {
   port?: number;
   /** challtestsrv's DNS port; its management port is this + 2. Default 8053. */
   dnsPort?: number;
-}
-
-function waitForPort(port: number, what: string, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`${what} exited (${child.exitCode}):\n${log()}`));
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve();
-      });
-      s.once("error", () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`${what} did not listen on ${port}:\n${log()}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
-function start(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  return { child, log: () => out.slice(-4000) };
 }
 
 function get(url: string, ca: string): Promise<string> {
@@ -92,7 +64,7 @@ export async function startPebble(o: PebbleOptions): Promise<Pebble> {
       },
     }),
   );
-  const dns = start(path.join(dir, "pebble-challtestsrv"), [
+  const dns = startLocalServer(path.join(dir, "pebble-challtestsrv"), [
     "-defaultIPv4",
     "127.0.0.1",
     "-defaultIPv6",
@@ -111,7 +83,7 @@ export async function startPebble(o: PebbleOptions): Promise<Pebble> {
     "",
   ]);
   // No sleeps between steps, and every nonce accepted: real Pebble rejects 5% to test clients' retries.
-  const acme = start(path.join(dir, "pebble"), ["-config", config, "-dnsserver", `127.0.0.1:${dnsPort}`], {
+  const acme = startLocalServer(path.join(dir, "pebble"), ["-config", config, "-dnsserver", `127.0.0.1:${dnsPort}`], {
     PEBBLE_VA_NOSLEEP: "1",
     PEBBLE_WFE_NONCEREJECT: "0",
   });
@@ -120,8 +92,8 @@ export async function startPebble(o: PebbleOptions): Promise<Pebble> {
     fs.rmSync(work, { recursive: true, force: true });
   };
   try {
-    await waitForPort(dnsPort + 2, "pebble-challtestsrv", dns.child, dns.log);
-    await waitForPort(port, "pebble", acme.child, acme.log);
+    await waitForPort(dnsPort + 2, "pebble-challtestsrv", dns);
+    await waitForPort(port, "pebble", acme);
   } catch (e) {
     await stop();
     throw e;

@@ -2,9 +2,9 @@
 // (pinned by hash). It checks every request's SigV4 signature against the access keys its IAM
 // made, so a wrong secret is refused as real object storage refuses it. The first three
 // requests, which make an admin user, are the only unsigned ones it takes.
-import { ChildProcess, execFileSync, spawn } from "child_process";
-import * as net from "net";
+import { execFileSync } from "child_process";
 import * as path from "path";
+import { startLocalServer, waitForPort } from "./localServer";
 import { REPO } from "./pulumiEnv";
 
 export interface S3Server {
@@ -54,40 +54,16 @@ else:
     s3.create_bucket(Bucket=bucket)
 `;
 
-function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`moto exited (${child.exitCode}):\n${log()}`));
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve();
-      });
-      s.once("error", () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`moto did not listen on ${port}:\n${log()}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
-
 export async function startS3Server(opts: { port: number; bucket: string }): Promise<S3Server> {
   const venv = execFileSync("bash", [path.join(REPO, "scripts/moto.sh")], { encoding: "utf8" }).trim();
   const python = path.join(venv, "bin/python");
   const endpoint = `http://127.0.0.1:${opts.port}`;
-  const child = spawn(path.join(venv, "bin/moto_server"), ["-H", "127.0.0.1", "-p", String(opts.port)], {
-    // Three unsigned requests for the setup's IAM calls; every later one must be signed.
-    env: { ...process.env, INITIAL_NO_AUTH_ACTION_COUNT: "3" },
-    stdio: ["ignore", "pipe", "pipe"],
+  // Three unsigned requests for the setup's IAM calls; every later one must be signed.
+  const server = startLocalServer(path.join(venv, "bin/moto_server"), ["-H", "127.0.0.1", "-p", String(opts.port)], {
+    INITIAL_NO_AUTH_ACTION_COUNT: "3",
   });
-  let out = "";
-  child.stdout?.on("data", (d) => (out += d));
-  child.stderr?.on("data", (d) => (out += d));
-  const log = () => out.slice(-4000);
-  await waitForPort(opts.port, child, log);
+  const { child } = server;
+  await waitForPort(opts.port, "moto", server);
   const keys = JSON.parse(execFileSync(python, ["-c", SETUP, endpoint, opts.bucket], { encoding: "utf8" }));
   const bucket = (action: string) =>
     execFileSync(python, ["-c", BUCKET, endpoint, opts.bucket, keys.admin.id, keys.admin.secret, action], {
