@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CHECK_TIMEOUT, DEFAULT_STEP_TIMEOUT, LOCK_WAIT } from "./hostFacts";
 import { runOverSsh, SshTarget, uploadOverSsh } from "./ssh";
+import { StepTimer, timed } from "./timeline";
 
 export interface HostCommandArgs {
   /** How to reach the host. The private key should be a secret. */
@@ -49,6 +50,8 @@ interface Inputs {
   stdin?: string;
   timeoutSeconds?: number;
   upload?: { source: string; destination: string };
+  /** The resource's name, for the deploy timeline: no change to the host (not diffed). */
+  label?: string;
 }
 
 interface State extends Inputs {
@@ -62,7 +65,7 @@ const KEPT_OUTPUT_CHARS = 4000;
 // RESOURCE_ID tells a script which resource runs it: after a failed `up`, an old resource
 // (pending delete) and a new one can define the same program, and the old one's delete must
 // leave alone what the new one owns (templates/program-stop.sh).
-async function run(inputs: Inputs, script: string, resourceId: string) {
+async function run(inputs: Inputs, script: string, resourceId: string, timer: StepTimer) {
   // The wait for the host lock (templates/prelude.sh) comes on top of the script's own time.
   const timeout = (inputs.timeoutSeconds ?? DEFAULT_STEP_TIMEOUT) + LOCK_WAIT;
   const result = await runOverSsh(
@@ -70,7 +73,7 @@ async function run(inputs: Inputs, script: string, resourceId: string) {
     `LOCK_WAIT=${LOCK_WAIT}\nRESOURCE_ID=${shellWord(resourceId)}\n${script}`,
     inputs.stdin ?? "",
     timeout,
-    progressPrinter(),
+    progressPrinter(timer),
   );
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
 }
@@ -79,9 +82,10 @@ async function run(inputs: Inputs, script: string, resourceId: string) {
  * Long steps say what they are doing: the engine shows a provider's stderr in the `pulumi up`
  * output as it comes (under the stack, and again in its diagnostics), with the time since the step began.
  */
-function progressPrinter() {
+function progressPrinter(timer: StepTimer) {
   const started = Date.now();
   return (line: string) => {
+    timer.mark(line);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     process.stderr.write(`[+${seconds}s] ${line.slice(0, 300)}\n`);
   };
@@ -94,16 +98,20 @@ function shellWord(id: string) {
 }
 
 /** Upload (when any) and the create script: what create does, and what repairs drift. */
-async function createOnHost(inputs: Inputs, resourceId: string) {
-  if (inputs.upload) await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
-  return run(inputs, inputs.create, resourceId);
+async function createOnHost(inputs: Inputs, resourceId: string, timer: StepTimer) {
+  if (inputs.upload) {
+    timer.mark("upload");
+    await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
+    timer.mark("uploaded");
+  }
+  return run(inputs, inputs.create, resourceId, timer);
 }
 
 /** Exported for tests: what a change of inputs does (diff) is the contract. */
 export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: Inputs) {
     const id = `${inputs.connection.host}:${Date.now().toString(36)}`;
-    const stdout = await createOnHost(inputs, id);
+    const stdout = await timed(inputs.label ?? id, "create", (timer) => createOnHost(inputs, id, timer));
     return { id, outs: { ...inputs, stdout } };
   },
 
@@ -132,8 +140,9 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
 
   async update(id: string, olds: State, news: Inputs) {
     let stdout = olds.stdout ?? "";
-    if (olds.drifted) stdout = await createOnHost(news, id);
-    else if (news.update) stdout = await run(news, news.update, id);
+    const update = news.update;
+    if (olds.drifted) stdout = await timed(news.label ?? id, "create", (timer) => createOnHost(news, id, timer));
+    else if (update) stdout = await timed(news.label ?? id, "update", (timer) => run(news, update, id, timer));
     return { outs: { ...news, stdout } };
   },
 
@@ -152,7 +161,8 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, olds: Inputs) {
-    if (olds.delete) await run(olds, olds.delete, id);
+    const script = olds.delete;
+    if (script) await timed(olds.label ?? id, "delete", (timer) => run(olds, script, id, timer));
   },
 };
 
@@ -164,7 +174,7 @@ export class HostCommand extends pulumi.dynamic.Resource {
     super(
       hostCommandProvider,
       name,
-      { stdout: undefined, ...args },
+      { stdout: undefined, label: name, ...args },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connection", "stdin"] }),
       "djangozd",
       "HostCommand",

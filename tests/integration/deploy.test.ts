@@ -5,10 +5,13 @@
 // is a failure.
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ed25519HostKey } from "../../src/components/droplet";
 import { runOverSsh } from "../../src/host/ssh";
+import { TIMELINE_ENV } from "../../src/host/timeline";
+import { parseTimeline } from "../../benchmark/timelineSvg";
 import { deployUnderLoad, DeployUnderLoadResult } from "../support/deployUnderLoad";
 import { BUCKET_MS, longestStallMs, requestOnce } from "../../probe/probe";
 import { REPO } from "../support/pulumiEnv";
@@ -221,9 +224,35 @@ describe("deploys under load", () => {
       const oldPrograms = (await programs()).map((l) => l.split(/\s+/)[0]);
       const supervisorLogLines = Number(await onHost("wc -l < /var/log/supervisor/supervisord.log"));
       deploy(makeAppVariant(version));
-      const r = await deployUnderLoad(stack, { url: URL, slowSeconds: 25 });
+      const timeline = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "timeline-")), "up.jsonl");
+      const r = await deployUnderLoad(stack, {
+        url: URL,
+        slowSeconds: 25,
+        action: () => stack.up([], { [TIMELINE_ENV]: timeline }),
+      });
       expect(r.up.code, r.up.stdout + r.up.stderr).toBe(0);
       expectZeroDowntime(r);
+
+      // The timeline the up wrote shows the order that keeps the site up: the release built, the
+      // new web program healthy, the upstream switched, and only then the old web program stopped.
+      const steps = parseTimeline(fs.readFileSync(timeline, "utf8"));
+      const step = (resource: string, op: string) => {
+        const found = steps.filter((s) => s.resource === resource && s.op === op);
+        expect(found, `${resource} ${op} in ${JSON.stringify(steps)}`).toHaveLength(1);
+        return found[0];
+      };
+      const [release, web, upstream, webStop] = [
+        step("hc-release-build", "create"),
+        step("hc-web-program", "create"),
+        step("hc-site-upstream", "update"),
+        step("hc-web-program", "delete"),
+      ];
+      expect(steps.every((s) => s.ok && s.start <= s.end)).toBe(true);
+      expect(release.end).toBeLessThanOrEqual(web.start);
+      expect(web.marks.map((m) => m.text).join("\n")).toMatch(/started; checking it[^]*healthy after/);
+      expect(web.end).toBeLessThanOrEqual(upstream.start);
+      expect(upstream.end).toBeLessThanOrEqual(webStop.start);
+      expect(webStop.marks.map((m) => m.text).join("\n")).toMatch(/stopping hc-web-/);
 
       // The slow request was answered in full by the old release, and was still in flight when
       // its gunicorn got TERM (logged to the second: the request ended over a second after).

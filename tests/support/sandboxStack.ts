@@ -109,11 +109,11 @@ export class SandboxStack {
   }
 
   /** Runs `pulumi ARGS` for this stack; never throws on a non-zero exit. */
-  async cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
+  async cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
     const started = Date.now();
     const child = execFile("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
       cwd: this.workDir,
-      env: this.env,
+      env: { ...this.env, ...opts.env },
       maxBuffer: 256 << 20,
     });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
@@ -239,8 +239,9 @@ export class SandboxStack {
     fs.writeFileSync(this.configFile, YAML.stringify(doc));
   }
 
-  up(extra: string[] = []): Promise<CliResult> {
-    return this.cli(this.upArgs(extra));
+  /** `env`: more variables for the CLI, e.g. DJANGO_ZD_TIMELINE. */
+  up(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    return this.cli(this.upArgs(extra), { env });
   }
 
   upArgs(extra: string[] = []): string[] {

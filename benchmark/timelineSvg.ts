@@ -1,0 +1,116 @@
+// Draws a deploy timeline (src/host/timeline.ts) as a Gantt chart in SVG: one row per host step,
+// split into its phases at its progress lines, on a time axis from the start of `pulumi up`.
+import type { TimelineStep } from "../src/host/timeline";
+
+export interface TimelineChart {
+  steps: TimelineStep[];
+  /** When `pulumi up` started and ended (ms since the epoch); default: the steps' first start and last end. */
+  up?: { start: number; end: number };
+  title?: string;
+}
+
+const LABEL_W = 250;
+const PLOT_W = 900;
+const ROW_H = 22;
+const TOP = 46;
+
+// Phases coloured by what they wait for; the first pattern a phase's text matches wins.
+const KINDS: Array<[RegExp, string]> = [
+  [/^upload/, "#4e79a7"],
+  [/pip|venv/, "#f28e2b"],
+  [/manage\.py|migrat|static files|media/, "#b07aa1"],
+  [/started|healthy|checking/, "#59a14f"],
+  [/stopping|stop/, "#e15759"],
+  [/front door|switch/, "#edc948"],
+];
+
+const escape = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A progress line as a phase name: without the release id it repeats. */
+function phaseName(text: string): string {
+  return text.replace(/^release [\w.-]+: /, "").replace(/\s*\(.*$/, "");
+}
+
+function colour(name: string): string {
+  return KINDS.find(([re]) => re.test(name))?.[1] ?? "#9cb3c9";
+}
+
+/** A tick spacing that gives at most about 15 ticks. */
+function tickStep(seconds: number): number {
+  return [0.5, 1, 2, 5, 10, 20, 30, 60].find((s) => seconds / s <= 15) ?? 120;
+}
+
+export function timelineSvg(chart: TimelineChart): string {
+  const steps = [...chart.steps].sort((a, b) => a.start - b.start);
+  if (steps.length === 0) throw new Error("the timeline has no steps");
+  const start = chart.up?.start ?? Math.min(...steps.map((s) => s.start));
+  const end = chart.up?.end ?? Math.max(...steps.map((s) => s.end));
+  const total = Math.max((end - start) / 1000, 0.1);
+  const x = (ms: number) => LABEL_W + ((ms - start) / 1000 / total) * PLOT_W;
+  const rows = chart.up ? steps.length + 1 : steps.length;
+  const height = TOP + rows * ROW_H + 30;
+  const out: string[] = [];
+  const text = (tx: number, ty: number, s: string, attrs = "") =>
+    out.push(`<text x="${tx.toFixed(1)}" y="${ty}" ${attrs}>${escape(s)}</text>`);
+  const bar = (x0: number, x1: number, row: number, fill: string, title: string, extra = "") =>
+    out.push(
+      `<rect x="${x0.toFixed(1)}" y="${TOP + row * ROW_H + 3}" width="${Math.max(x1 - x0, 1).toFixed(1)}" ` +
+        `height="${ROW_H - 6}" fill="${fill}" ${extra}><title>${escape(title)}</title></rect>`,
+    );
+
+  if (chart.title) text(8, 20, chart.title, 'font-weight="bold"');
+  const every = tickStep(total);
+  for (let t = 0; t <= total + 1e-9; t += every) {
+    const tx = LABEL_W + (t / total) * PLOT_W;
+    out.push(
+      `<line x1="${tx.toFixed(1)}" y1="${TOP - 4}" x2="${tx.toFixed(1)}" y2="${TOP + rows * ROW_H}" stroke="#ddd"/>`,
+    );
+    text(tx, TOP - 8, `${Number(t.toFixed(1))} s`, 'text-anchor="middle" fill="#555"');
+  }
+
+  let row = 0;
+  if (chart.up) {
+    text(8, TOP + ROW_H - 7, `pulumi up: ${total.toFixed(1)} s`);
+    bar(x(start), x(end), row++, "#d9d9d9", "pulumi up: the engine and the program, around the host steps");
+  }
+  for (const step of steps) {
+    const y = TOP + row * ROW_H + ROW_H - 7;
+    const seconds = (step.end - step.start) / 1000;
+    text(8, y, `${step.resource} ${step.op} ${seconds.toFixed(1)} s`);
+    const bounds = [step.start, ...step.marks.map((m) => m.at), step.end];
+    const names = ["connect, start", ...step.marks.map((m) => phaseName(m.text))];
+    for (let i = 0; i < names.length; i++) {
+      const [a, b] = [bounds[i], bounds[i + 1]];
+      const name = names[i];
+      bar(x(a), x(b), row, colour(name), `${name}: ${((b - a) / 1000).toFixed(2)} s`);
+      if (x(b) - x(a) > name.length * 6 + 6) text(x(a) + 3, y, name, 'fill="#fff" font-size="10"');
+    }
+    if (!step.ok) bar(x(step.start), x(step.end), row, "none", "failed", 'stroke="#c00" stroke-width="2"');
+    row++;
+  }
+  text(LABEL_W, TOP + rows * ROW_H + 20, "time since pulumi up started", 'fill="#555"');
+
+  const width = LABEL_W + PLOT_W + 20;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
+      `font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    ...out,
+    "</svg>",
+    "",
+  ].join("\n");
+}
+
+/** Reads a timeline file: one JSON step per line. */
+export function parseTimeline(text: string): TimelineStep[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      const step = JSON.parse(l) as TimelineStep;
+      if (typeof step.resource !== "string" || typeof step.start !== "number" || !Array.isArray(step.marks)) {
+        throw new Error(`timeline line ${i + 1} is not a step: ${l.slice(0, 80)}`);
+      }
+      return step;
+    });
+}
