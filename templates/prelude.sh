@@ -10,13 +10,17 @@
 # The lock is held until the script exits; daemons started meanwhile must not
 # inherit it (see start_service).
 # In a directory only root may enter: nobody else can hold or replace it.
+# Steps that only stop programs ("shared") hold it together: the old programs of a deploy stop
+# in parallel, each waiting for its own requests in flight, never beside a step that changes more.
 LOCK_FILE=$LOCK_DIR/$APP.lock
-take_host_lock() {
+take_host_lock() { # [shared]
+  local mode=-x
+  [[ ${1:-} != shared ]] || mode=-s
   install -d -m 700 "$LOCK_DIR"
   exec 8<>"$LOCK_FILE"
-  if ! flock -n 8; then
+  if ! flock -n "$mode" 8; then
     echo "waiting for the host lock of $APP, held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
-    if ! flock -w "${LOCK_WAIT:?}" 8; then
+    if ! flock -w "${LOCK_WAIT:?}" "$mode" 8; then
       echo "gave up after ${LOCK_WAIT}s waiting for the host lock of $APP ($LOCK_FILE), held by: $(cat "$LOCK_FILE" 2>/dev/null)" >&2
       exit 75
     fi

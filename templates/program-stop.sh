@@ -8,7 +8,7 @@
 set -euo pipefail
 : "${PROGRAM:?}" "${DIR?}" "${RESOURCE_ID:?}"
 
-take_host_lock
+take_host_lock shared
 owner=$(cat "/etc/supervisor/conf.d/.$PROGRAM.owner" 2>/dev/null || true)
 if [[ -n $owner && $owner != "$RESOURCE_ID" ]]; then
   echo "$PROGRAM left running: it belongs to resource $owner now" >&2
