@@ -15,14 +15,14 @@ const ROW_H = 22;
 const TOP = 46;
 
 // Phases coloured by what they wait for; the first pattern a phase's text matches wins.
-const KINDS: Array<[RegExp, string]> = [
-  [/^upload/, "#4e79a7"],
-  [/pip|venv/, "#f28e2b"],
-  [/manage\.py|migrat|static files|media/, "#b07aa1"],
-  [/started|healthy|checking/, "#59a14f"],
-  [/stopping|stop/, "#e15759"],
-  [/front door|switch/, "#edc948"],
+const KINDS: Array<[RegExp, string, string]> = [
+  [/^upload$/, "#4e79a7", "upload"],
+  [/pip|venv/, "#f28e2b", "venv"],
+  [/manage\.py|migrat|static files|media/, "#b07aa1", "the app's Django (manage.py)"],
+  [/started|healthy|checking/, "#59a14f", "program start and health check"],
+  [/stopping|stop/, "#e15759", "old program stop"],
 ];
+const OTHER: [string, string] = ["#9cb3c9", "connect, lock, other"];
 
 const escape = (s: string) => s.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -32,7 +32,7 @@ function phaseName(text: string): string {
 }
 
 function colour(name: string): string {
-  return KINDS.find(([re]) => re.test(name))?.[1] ?? "#9cb3c9";
+  return KINDS.find(([re]) => re.test(name))?.[1] ?? OTHER[0];
 }
 
 /** A tick spacing that gives at most about 15 ticks. */
@@ -48,7 +48,7 @@ export function timelineSvg(chart: TimelineChart): string {
   const total = Math.max((end - start) / 1000, 0.1);
   const x = (ms: number) => LABEL_W + ((ms - start) / 1000 / total) * PLOT_W;
   const rows = chart.up ? steps.length + 1 : steps.length;
-  const height = TOP + rows * ROW_H + 30;
+  const height = TOP + rows * ROW_H + 50;
   const out: string[] = [];
   const text = (tx: number, ty: number, s: string, attrs = "") =>
     out.push(`<text x="${tx.toFixed(1)}" y="${ty}" ${attrs}>${escape(s)}</text>`);
@@ -89,6 +89,13 @@ export function timelineSvg(chart: TimelineChart): string {
     row++;
   }
   text(LABEL_W, TOP + rows * ROW_H + 20, "time since pulumi up started", 'fill="#555"');
+  let lx = 8;
+  for (const [fill, name] of [...KINDS.map(([, f, n]) => [f, n]), OTHER]) {
+    const ly = TOP + rows * ROW_H + 32;
+    out.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${fill}"/>`);
+    text(lx + 14, ly + 9, name);
+    lx += 24 + name.length * 6;
+  }
 
   const width = LABEL_W + PLOT_W + 20;
   return [

@@ -102,7 +102,7 @@ async function createOnHost(inputs: Inputs, resourceId: string, timer: StepTimer
   if (inputs.upload) {
     timer.mark("upload");
     await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
-    timer.mark("uploaded");
+    timer.mark("script");
   }
   return run(inputs, inputs.create, resourceId, timer);
 }
