@@ -1,7 +1,8 @@
 // npm run timeline -- FILE [OUT.svg]: the steps of a deploy timeline (DJANGO_ZD_TIMELINE=FILE
 // pulumi up) as a table, each phase with its seconds; with OUT.svg, also as a Gantt chart.
 import * as fs from "fs";
-import { parseTimeline, timelineSvg } from "./timelineSvg";
+import { parseTimeline } from "../src/host/timeline";
+import { timelineSvg } from "./timelineSvg";
 
 function main(args: string[]) {
   const [file, out] = args;

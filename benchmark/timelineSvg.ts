@@ -17,10 +17,10 @@ const TOP = 46;
 // Phases coloured by what they wait for; the first pattern a phase's text matches wins.
 const KINDS: Array<[RegExp, string, string]> = [
   [/^upload$/, "#4e79a7", "upload"],
-  [/pip|venv/, "#f28e2b", "venv"],
-  [/manage\.py|migrat|static files|media/, "#b07aa1", "the app's Django (manage.py)"],
-  [/started|healthy|checking/, "#59a14f", "program start and health check"],
-  [/stopping|stop/, "#e15759", "old program stop"],
+  [/\bpip\b|\bvenv\b/, "#f28e2b", "venv"],
+  [/manage\.py|^static files:|^media:/, "#b07aa1", "the app's Django (manage.py)"],
+  [/ started; checking it| healthy after| not healthy yet/, "#59a14f", "program start and health check"],
+  [/^stopping /, "#e15759", "old program stop"],
 ];
 const OTHER: [string, string] = ["#9cb3c9", "connect, lock, other"];
 
@@ -88,7 +88,8 @@ export function timelineSvg(chart: TimelineChart): string {
     if (!step.ok) bar(x(step.start), x(step.end), row, "none", "failed", 'stroke="#c00" stroke-width="2"');
     row++;
   }
-  text(LABEL_W, TOP + rows * ROW_H + 20, "time since pulumi up started", 'fill="#555"');
+  const since = chart.up ? "time since pulumi up started" : "time since the first step started";
+  text(LABEL_W, TOP + rows * ROW_H + 20, since, 'fill="#555"');
   let lx = 8;
   for (const [fill, name] of [...KINDS.map(([, f, n]) => [f, n]), OTHER]) {
     const ly = TOP + rows * ROW_H + 32;
@@ -106,18 +107,4 @@ export function timelineSvg(chart: TimelineChart): string {
     "</svg>",
     "",
   ].join("\n");
-}
-
-/** Reads a timeline file: one JSON step per line. */
-export function parseTimeline(text: string): TimelineStep[] {
-  return text
-    .split("\n")
-    .filter((l) => l.trim())
-    .map((l, i) => {
-      const step = JSON.parse(l) as TimelineStep;
-      if (typeof step.resource !== "string" || typeof step.start !== "number" || !Array.isArray(step.marks)) {
-        throw new Error(`timeline line ${i + 1} is not a step: ${l.slice(0, 80)}`);
-      }
-      return step;
-    });
 }

@@ -2,11 +2,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { afterEach, describe, expect, it } from "vitest";
-import { parseTimeline, timelineSvg } from "../benchmark/timelineSvg";
-import { startStep, timed, TIMELINE_ENV, TimelineStep } from "../src/host/timeline";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { timelineSvg } from "../benchmark/timelineSvg";
+import { parseTimeline, startStep, timed, TIMELINE_ENV, TimelineStep } from "../src/host/timeline";
 
 const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "timeline-")), "up.jsonl");
+// Never the caller's own timeline file, when the shell that runs the tests has one set.
+beforeEach(() => void delete process.env[TIMELINE_ENV]);
 afterEach(() => {
   delete process.env[TIMELINE_ENV];
   fs.rmSync(file, { force: true });
@@ -39,6 +41,11 @@ describe("recording", () => {
     expect(release.marks[1].at - release.marks[0].at).toBeGreaterThanOrEqual(15);
     expect(release.end).toBeGreaterThanOrEqual(release.marks[1].at);
     expect(web).toMatchObject({ resource: "hc-web", op: "update", ok: false, marks: [] });
+  });
+
+  it("never fails a step when the file cannot be written", async () => {
+    process.env[TIMELINE_ENV] = path.join(file, "no-such-dir", "up.jsonl");
+    await expect(timed("hc-release", "create", async () => "built")).resolves.toBe("built");
   });
 });
 
@@ -73,7 +80,7 @@ describe("the chart", () => {
     expect(svg).toMatch(/stroke="#c00"[^>]*><title>failed<\/title>/);
   });
 
-  it("refuses a file that is not a timeline", () => {
-    expect(() => parseTimeline('{"hello": 1}\n')).toThrow(/line 1 is not a step/);
+  it("refuses a file that is not a timeline, naming the line", () => {
+    expect(() => parseTimeline('\n{"hello": 1}\n')).toThrow(/line 2 is not a step/);
   });
 });

@@ -35,11 +35,16 @@ export function startStep(resource: string, op: TimelineStep["op"]): StepTimer {
       const file = process.env[TIMELINE_ENV];
       if (!file) return;
       const step: TimelineStep = { resource, op, start, end: Date.now(), ok, marks };
-      // Required here, not imported: the dynamic provider's serializer cannot capture a module
-      // object that a test runner's loader wraps. One write per line: lines never interleave.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const fs: typeof import("fs") = require("fs");
-      fs.appendFileSync(file, `${JSON.stringify(step)}\n`);
+      try {
+        // Required here, not imported: the dynamic provider's serializer cannot capture a module
+        // object that a test runner's loader wraps. One write per line: lines never interleave.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const fs: typeof import("fs") = require("fs");
+        fs.appendFileSync(file, `${JSON.stringify(step)}\n`);
+      } catch (err) {
+        // The step's outcome on the host is what counts: a timeline that cannot be written is only said.
+        process.stderr.write(`${TIMELINE_ENV}: cannot append to ${file}: ${(err as Error).message}\n`);
+      }
     },
   };
 }
@@ -59,4 +64,23 @@ export async function timed<T>(
     timer.end(false);
     throw err;
   }
+}
+
+/** Reads a timeline file: one JSON step per line; blank lines are skipped. */
+export function parseTimeline(text: string): TimelineStep[] {
+  const steps: TimelineStep[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (!line.trim()) return;
+    const step = JSON.parse(line) as TimelineStep;
+    const valid =
+      typeof step.resource === "string" &&
+      ["create", "update", "delete"].includes(step.op) &&
+      typeof step.start === "number" &&
+      typeof step.end === "number" &&
+      typeof step.ok === "boolean" &&
+      Array.isArray(step.marks);
+    if (!valid) throw new Error(`timeline line ${i + 1} is not a step: ${line.slice(0, 80)}`);
+    steps.push(step);
+  });
+  return steps;
 }
