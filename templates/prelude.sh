@@ -11,11 +11,12 @@
 # inherit it (see start_service).
 # In a directory only root may enter: nobody else can hold or replace it.
 # Steps that only stop programs ("shared") hold it together: the old programs of a deploy stop
-# in parallel, each waiting for its own requests in flight, never beside a step that changes more.
+# in parallel, each waiting for its own requests in flight, never beside a step that changes more
+# (program-stop.sh keeps two stops of one program apart).
 LOCK_FILE=$LOCK_DIR/$APP.lock
 take_host_lock() { # [shared]
-  local mode=-x
-  [[ ${1:-} != shared ]] || mode=-s
+  local mode=-x holder=$STEP
+  if [[ ${1:-} == shared ]]; then mode=-s holder="stopping old programs"; fi
   install -d -m 700 "$LOCK_DIR"
   exec 8<>"$LOCK_FILE"
   if ! flock -n "$mode" 8; then
@@ -25,7 +26,7 @@ take_host_lock() { # [shared]
       exit 75
     fi
   fi
-  printf '%s (pid %s, since %s)\n' "$STEP" "$$" "$(date -u +%FT%TZ)" >"$LOCK_FILE"
+  printf '%s (pid %s, since %s)\n' "$holder" "$$" "$(date -u +%FT%TZ)" >"$LOCK_FILE"
 }
 
 # Service control on systemd hosts (a droplet) and on hosts without it (the sandbox).
