@@ -15,7 +15,8 @@ import { TIMELINE_ENV, TimelineStep } from "../src/host/timeline";
 import { makeAppVariant } from "../tests/support/appVariants";
 import { REPO } from "../tests/support/pulumiEnv";
 import { SandboxStack, sandboxEnv, startSandbox } from "../tests/support/sandboxStack";
-import { parseTimeline, timelineSvg } from "./timelineSvg";
+import { parseTimeline } from "../src/host/timeline";
+import { timelineSvg } from "./timelineSvg";
 
 const place = { dir: path.join(REPO, ".sandbox-bench"), port: 2225 };
 const LISTEN = "127.0.0.1:8082";
@@ -84,20 +85,24 @@ const show = (f: Figure) =>
 const seedPhases: Array<Record<string, number>> = [];
 
 function seedStyle(cache: "warm" | "cold", counted = true): number {
-  const started = Date.now();
   const r = spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", `bash -s hc /srv/hc/current ${cache}`], {
     input: fs.readFileSync(path.join(REPO, "benchmark/seed-style-deploy.sh")),
     env: sandboxEnv(place),
     encoding: "utf8",
   });
   if (r.status !== 0) throw new Error(`seed-style deploy failed: ${r.stderr}`);
-  const seconds = (Date.now() - started) / 1000;
+  // The script's own total: from its start to the new gunicorn answering, without SSH or cleanup.
+  const total = /^seed-style total: ([\d.]+) s$/m.exec(r.stderr);
+  if (!total) throw new Error(`seed-style deploy printed no total:\n${r.stderr}`);
+  const seconds = Number(total[1]);
   const phases = Object.fromEntries(
     [...r.stderr.matchAll(/^seed-style phase: (.+) ([\d.]+) s$/gm)].map((m) => [m[1], Number(m[2])]),
   );
   if (cache === "warm" && counted) seedPhases.push(phases);
   const shown = Object.entries(phases).map(([k, v]) => `${k} ${v}`);
-  log(`   seed-style (${cache} pip cache): ${seconds.toFixed(1)} s (${shown.join(", ")})`);
+  log(
+    `   seed-style (${cache === "warm" ? "every wheel on the server" : "downloading"}): ${seconds.toFixed(1)} s (${shown.join(", ")})`,
+  );
   return seconds;
 }
 
@@ -167,6 +172,8 @@ async function main() {
     returns.push((await up(`return to the kept ${to}`, variant(to))).seconds);
   }
   const requirements = await up("requirements change (one package added)", variant("v99", ["six==1.16.0"]));
+  // A second downloading run, last: the first ran before the host had done anything else.
+  const seedCold2 = seedStyle("cold");
 
   const tool = figure(codeOnly.map((r) => r.seconds));
   const seed = figure(seedWarm);
@@ -176,8 +183,8 @@ async function main() {
     ["`pulumi up`, code-only change", tool],
     ["`pulumi up`, return to a kept release", figure(returns)],
     ["`pulumi up`, requirements change (one package added: a new venv)", figure([requirements.seconds])],
-    ["seed-style code-only deploy, pip's cache warm", seed],
-    ["seed-style code-only deploy, no pip cache", figure([seedCold])],
+    ["seed-style code-only deploy, every wheel on the server", seed],
+    ["seed-style code-only deploy, downloading (first and last run)", figure([seedCold, seedCold2])],
   ];
   console.log(`| what | runs | seconds: median (range) |`);
   console.log(`| --- | --- | --- |`);
@@ -189,6 +196,7 @@ async function main() {
   );
 
   // The median code-only run: its timeline drawn, and each host step's seconds across runs.
+  // (For an even number of runs, the slower of the two middle ones.)
   const median = [...codeOnly].sort((a, b) => a.seconds - b.seconds)[codeOnly.length >> 1];
   const steps = parseTimeline(fs.readFileSync(median.timeline, "utf8"));
   fs.mkdirSync(path.dirname(path.resolve(values.svg!)), { recursive: true });
@@ -218,7 +226,7 @@ async function main() {
       return_to_kept_s: figure(returns),
       requirements_change_s: requirements.seconds,
       seed_style_warm_s: seed,
-      seed_style_cold_s: seedCold,
+      seed_style_cold_s: [seedCold, seedCold2],
       seed_over_tool_ratio: Number(ratio.toFixed(2)),
     }),
   );

@@ -3,13 +3,12 @@
 # a full `pip install -r requirements.txt`, collectstatic, compress, migrate, a new gunicorn on its
 # own socket, polled until it answers. Generous to the seed: no fixed sleep, no supervisor, no nginx
 # reload and no stop of the old program. It runs beside the stack's releases without touching them
-# or the traffic, then cleans up.
+# or the traffic, then cleans up. It reports each phase's time and the total on stderr.
 # Args: APP SOURCE_RELEASE_DIR CACHE, where CACHE is "warm" (every wheel already on the server, as
 # pip's cache holds them after earlier deploys: installed with --no-index from a wheelhouse that
 # the first warm run fills, untimed) or "cold" (downloaded, no cache). The wheelhouse stands in
 # for pip's cache because the package mirror here sends no caching headers, so pip's own cache
 # stays empty; it is also the seed's best case: no index query at all.
-# The caller times it.
 set -euo pipefail
 
 app=$1
@@ -26,7 +25,8 @@ cleanup() {
 
 # Each phase's seconds go to stderr, for the benchmark's log.
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-phase_started=$(now_ms)
+started=$(now_ms)
+phase_started=$started
 phase() { # NAME: the phase that just ended
   local ms=$(($(now_ms) - phase_started))
   printf 'seed-style phase: %s %d.%01d s\n' "$1" $((ms / 1000)) $((ms % 1000 / 100)) >&2
@@ -72,6 +72,9 @@ main() {
     sleep 0.2
   done
   phase "gunicorn answers"
+  # The deploy's time, without the cleanup that follows (it is the benchmark's, not the seed's).
+  local ms=$(($(now_ms) - started))
+  printf 'seed-style total: %d.%03d s\n' $((ms / 1000)) $((ms % 1000)) >&2
 }
 
 main "$@"
