@@ -19,6 +19,10 @@ describe("HostCommand diff", () => {
     expect(await diff({})).toEqual({ changes: false, replaces: [] });
   });
 
+  it("reports no change for a new or renamed timeline label (state written before it had none)", async () => {
+    expect(await diff({ label: "hc-web-program" })).toEqual({ changes: false, replaces: [] });
+  });
+
   it("replaces when a trigger changes", async () => {
     expect(await diff({ triggers: ["release-b"] })).toEqual({ changes: true, replaces: ["triggers"] });
   });
