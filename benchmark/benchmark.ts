@@ -14,7 +14,7 @@ import { parseArgs } from "util";
 import { TIMELINE_ENV, TimelineStep } from "../src/host/timeline";
 import { makeAppVariant } from "../tests/support/appVariants";
 import { REPO } from "../tests/support/pulumiEnv";
-import { SandboxStack, sandboxEnv, startSandbox } from "../tests/support/sandboxStack";
+import { SandboxStack, sandboxEnv, sandboxExec, startSandbox } from "../tests/support/sandboxStack";
 import { parseTimeline } from "../src/host/timeline";
 import { timelineSvg } from "./timelineSvg";
 
@@ -87,13 +87,10 @@ const seedPhases: Array<Record<string, number>> = [];
 // Before each timed run, untimed: the disk writes of the run before (a venv written, one removed)
 // are flushed, so that no run pays for the last one's (back to back, a seed-style run took 21 s
 // where the same run after a pause took 12 s).
-function settle() {
-  const r = spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", "sync"], { env: sandboxEnv(place) });
-  if (r.status !== 0) throw new Error(`sync on the sandbox failed: ${r.stderr}`);
-}
+const settle = () => sandboxExec(place, "sync");
 
-function seedStyle(cache: "warm" | "cold", counted = true): number {
-  settle();
+async function seedStyle(cache: "warm" | "cold", counted = true): Promise<number> {
+  await settle();
   const r = spawnSync("bash", [path.join(REPO, "scripts/sandbox.sh"), "ssh", `bash -s hc /srv/hc/current ${cache}`], {
     input: fs.readFileSync(path.join(REPO, "benchmark/seed-style-deploy.sh")),
     env: sandboxEnv(place),
@@ -154,7 +151,7 @@ async function main() {
       },
       site: { listen: LISTEN },
     });
-    settle();
+    await settle();
     const started = Date.now();
     const r = await stack.up([], timeline ? { [TIMELINE_ENV]: timeline } : {});
     if (r.code !== 0) throw new Error(`${label}: pulumi up failed\n${r.stdout}\n${r.stderr}`);
@@ -163,15 +160,15 @@ async function main() {
   };
 
   const first = await up("first deploy (bootstrap + v1)", variant("v1"));
-  const seedCold = seedStyle("cold");
-  seedStyle("warm", false); // fills the seed's pip cache, as its earlier deploys would have
+  const seedCold = await seedStyle("cold");
+  await seedStyle("warm", false); // fills the wheelhouse, as earlier deploys fill pip's cache
 
   const codeOnly: Array<{ seconds: number; started: number; ended: number; timeline: string }> = [];
   const seedWarm: number[] = [];
   for (let i = 0; i < runs; i++) {
     const timeline = path.join(timelines, `code-only-${i}.jsonl`);
     codeOnly.push({ ...(await up(`code-only change (v${i + 2})`, variant(`v${i + 2}`), timeline)), timeline });
-    seedWarm.push(seedStyle("warm"));
+    seedWarm.push(await seedStyle("warm"));
   }
   const last = `v${runs + 1}`;
   const noChange: number[] = [];
@@ -183,7 +180,7 @@ async function main() {
   }
   const requirements = await up("requirements change (one package added)", variant("v99", ["six==1.16.0"]));
   // A second downloading run, last: the first ran before the host had done anything else.
-  const seedCold2 = seedStyle("cold");
+  const seedCold2 = await seedStyle("cold");
 
   const tool = figure(codeOnly.map((r) => r.seconds));
   const seed = figure(seedWarm);

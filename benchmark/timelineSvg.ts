@@ -61,7 +61,7 @@ export function timelineSvg(chart: TimelineChart): string {
   if (chart.title) text(8, 20, chart.title, 'font-weight="bold"');
   const every = tickStep(total);
   for (let t = 0; t <= total + 1e-9; t += every) {
-    const tx = LABEL_W + (t / total) * PLOT_W;
+    const tx = x(start + t * 1000);
     out.push(
       `<line x1="${tx.toFixed(1)}" y1="${TOP - 4}" x2="${tx.toFixed(1)}" y2="${TOP + rows * ROW_H}" stroke="#ddd"/>`,
     );
