@@ -86,25 +86,21 @@ take_backup_lock() {
 # as they come (and keeps them, unmarked, in a failed step's output).
 progress() { echo "::progress:: $*" >&2; }
 
+# supervisord's programs (templates/supervisor.py, input SUPERVISOR_PY): state, start, remove.
+supervisor() { python3 -c "$SUPERVISOR_PY" "$@"; }
+
 # Stop a supervisor program gracefully and remove it, with its files. supervisor sends TERM to
 # the whole process group and waits up to the program's stopwaitsecs: gunicorn finishes the
 # requests in flight, a worker its current loop. The config file goes last, so a stop that
 # failed leaves the program known (and returns 1); a retry finds it again. Removing an absent
 # program is no error.
-program_known() { # PROGRAM: known to supervisord in any state (status exits non-zero for STOPPED, FATAL...)
-  local out
-  out=$(supervisorctl status "$1" 2>&1 || true)
-  [[ $out != *"no such process"* ]]
-}
 remove_program() { # PROGRAM [DIR]
-  if program_known "$1"; then
+  if [[ $(supervisor state "$1") != UNKNOWN ]]; then
     progress "stopping $1 (requests in flight finish first)"
-    supervisorctl stop "$1" >&2 || true
-    supervisorctl remove "$1" >&2 || true
-  fi
-  if program_known "$1"; then
-    echo "could not stop $1: $(supervisorctl status "$1" 2>&1)" >&2
-    return 1
+    if ! supervisor remove "$1" >&2; then
+      echo "could not stop $1: $(supervisor state "$1" 2>&1)" >&2
+      return 1
+    fi
   fi
   rm -f "/etc/supervisor/conf.d/$1.conf" "/etc/supervisor/conf.d/.$1.healthy" "/etc/supervisor/conf.d/.$1.owner"
   [[ -z ${2:-} ]] || rm -rf "$2"

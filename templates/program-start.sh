@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the supervisor program beside the running ones and wait until it is healthy
 #
-# Adds one program with `supervisorctl update NAME` (never `reload`, which
+# Adds one program as `supervisorctl update NAME` does (never `reload`, which
 # restarts every program). A web program is healthy when its own unix socket
 # answers the health check; a worker when supervisor reports it RUNNING. If it
 # never gets healthy, the program is removed again and the step fails with
@@ -48,10 +48,8 @@ check_web() {
 # supervisord says RUNNING only once the process has lived startsecs (the job's config, 1 s): a
 # job that dies within it never gets there; one that dies later is supervisord's to restart.
 check_worker() {
-  local state
-  state=$(supervisorctl status "$PROGRAM" 2>&1 || true)
-  last=$state
-  [[ $state == *RUNNING* ]]
+  last=$(supervisor state "$PROGRAM" 2>&1 || true)
+  [[ $last == RUNNING ]]
 }
 
 healthy() {
@@ -113,11 +111,7 @@ main() {
   write_files
   install_file "$CONF" "$conf_file"
   echo "$RESOURCE_ID" >"/etc/supervisor/conf.d/.$PROGRAM.owner"
-  supervisorctl update "$PROGRAM" >&2
-  # Present but stopped (a repair): start it.
-  if [[ $(supervisorctl status "$PROGRAM" 2>&1 || true) == *@(STOPPED|EXITED|FATAL|BACKOFF)* ]]; then
-    supervisorctl start "$PROGRAM" >&2 || true
-  fi
+  supervisor start "$PROGRAM" >&2
   local deadline=$((SECONDS + TIMEOUT))
   local started=$SECONDS next_note=$((SECONDS + 5))
   progress "$PROGRAM started; checking it (up to ${TIMEOUT}s)"
@@ -127,8 +121,7 @@ main() {
       progress "$PROGRAM not healthy yet after $((SECONDS - started)) s: $last"
       next_note=$((SECONDS + 5))
     fi
-    # A web check is one curl: poll often. A job's is a supervisorctl (a Python start-up) each time.
-    if [[ -n $SOCKET ]]; then sleep 0.1; else sleep 0.5; fi
+    sleep 0.1
   done
   touch "$healthy_mark"
   progress "$PROGRAM healthy after $((SECONDS - started)) s: $last"

@@ -14,15 +14,31 @@ const keys = {
 const client = sshKeyPair("ed25519");
 let server: Server;
 let port: number;
+// What the server saw: connections made, and whether the next connection's second session is refused
+// (a connection that is up but can no longer run anything).
+let connections = 0;
+let refuseSecondSession = false;
 
 beforeAll(async () => {
   server = new Server({ hostKeys: [keys.ed25519.private, keys.ecdsa.private, keys.rsa.private] }, (conn) => {
+    connections++;
+    const refuse = refuseSecondSession;
+    refuseSecondSession = false;
+    let sessions = 0;
     conn
       .on("authentication", (ctx) => (ctx.method === "publickey" ? ctx.accept() : ctx.reject(["publickey"])))
       .on("ready", () =>
-        conn.on("session", (accept) =>
+        conn.on("session", (accept, reject) => {
+          if (refuse && ++sessions > 1) return reject();
           accept().on("exec", (acceptExec, _reject, info) => {
             const stream = acceptExec();
+            if (info.command.includes("slow-test")) {
+              setTimeout(() => {
+                stream.exit(0);
+                stream.end();
+              }, 200);
+              return;
+            }
             if (info.command.includes("progress-test")) {
               // Progress lines split across writes, among other stderr output; then a failure.
               stream.stderr.write("::progress:: building v");
@@ -37,8 +53,8 @@ beforeAll(async () => {
             stream.write("connected\n");
             stream.exit(0);
             stream.end();
-          }),
-        ),
+          });
+        }),
       )
       .on("error", () => {});
   });
@@ -74,12 +90,53 @@ describe("host keys of every type the config accepts", () => {
 describe("progress lines", () => {
   it("reach onProgress as they come, unmarked, and stay in a failure's output without the mark", async () => {
     const seen: string[] = [];
-    const run = runOverSsh(target(keys.ed25519.public), "# progress-test\ntrue", "", 10, (l) => seen.push(l));
+    const run = runOverSsh(target(keys.ed25519.public), "# progress-test\ntrue", "", 10, {
+      onProgress: (l) => seen.push(l),
+    });
     const err = await run.then(
       () => undefined,
       (e: Error & { details?: string }) => e,
     );
     expect(seen).toEqual(["building venv", "manage.py migrate"]);
     expect(err?.details).toBe("building venv\npip says hello\nmanage.py migrate\nboom");
+  });
+});
+
+describe("connections reused between steps (reuse: true, as the provider runs steps)", () => {
+  // Each case its own login, so that no case finds another's idle connection.
+  const fresh = () => ({ ...target(keys.ed25519.public), user: `u${Math.random().toString(36).slice(2)}` });
+
+  it("one connection for steps that run one after another, a failed one included", async () => {
+    const t = fresh();
+    const before = connections;
+    await runOverSsh(t, "true", "", 10, { reuse: true });
+    await expect(runOverSsh(t, "# progress-test\ntrue", "", 10, { reuse: true })).rejects.toThrow(/exit code 1/);
+    await runOverSsh(t, "true", "", 10, { reuse: true });
+    expect(connections - before).toBe(1);
+  });
+
+  it("steps that run at the same time each on a connection of its own", async () => {
+    const t = fresh();
+    const before = connections;
+    await Promise.all([1, 2, 3].map(() => runOverSsh(t, "# slow-test\ntrue", "", 10, { reuse: true })));
+    expect(connections - before).toBe(3);
+  });
+
+  it("a connection that can no longer open a session is replaced, and the step runs once", async () => {
+    const t = fresh();
+    refuseSecondSession = true;
+    const before = connections;
+    await runOverSsh(t, "true", "", 10, { reuse: true });
+    const r = await runOverSsh(t, "true", "", 10, { reuse: true });
+    expect(r.stdout).toBe("connected\n");
+    expect(connections - before).toBe(2);
+  });
+
+  it("without reuse, a connection per step", async () => {
+    const t = fresh();
+    const before = connections;
+    await runOverSsh(t, "true", "", 10);
+    await runOverSsh(t, "true", "", 10);
+    expect(connections - before).toBe(2);
   });
 });

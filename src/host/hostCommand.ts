@@ -73,7 +73,7 @@ async function run(inputs: Inputs, script: string, resourceId: string, timer: St
     `LOCK_WAIT=${LOCK_WAIT}\nRESOURCE_ID=${shellWord(resourceId)}\n${script}`,
     inputs.stdin ?? "",
     timeout,
-    progressPrinter(timer),
+    { onProgress: progressPrinter(timer), reuse: true },
   );
   return result.stdout.slice(-KEPT_OUTPUT_CHARS);
 }
@@ -101,7 +101,7 @@ function shellWord(id: string) {
 async function createOnHost(inputs: Inputs, resourceId: string, timer: StepTimer) {
   if (inputs.upload) {
     timer.mark("upload");
-    await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination);
+    await uploadOverSsh(inputs.connection, inputs.upload.source, inputs.upload.destination, true);
     timer.mark("script");
   }
   return run(inputs, inputs.create, resourceId, timer);
@@ -150,7 +150,7 @@ export const hostCommandProvider: pulumi.dynamic.ResourceProvider = {
     const { drifted: _was, ...props } = state;
     if (!props.check) return { id, props };
     try {
-      await runOverSsh(props.connection, props.check, "", CHECK_TIMEOUT);
+      await runOverSsh(props.connection, props.check, "", CHECK_TIMEOUT, { reuse: true });
       return { id, props };
     } catch (err) {
       // The check said what is wrong; anything else (no connection) is no answer.

@@ -28,13 +28,18 @@ export function renderTemplate(name: string, vars: Record<string, string | numbe
  * A script from templates/: its title (the first "# " comment line, which
  * names the step in errors), its inputs as quoted shell assignments, the
  * shared prelude (host lock, service control), then its body. Every script
- * gets APP, STEP (the title) and the app's places (hostPaths: ROOT,
- * LOG_DIR, LOCK_DIR...). Values must not be secret: secrets go on stdin.
+ * gets APP, STEP (the title), the app's places (hostPaths: ROOT,
+ * LOG_DIR, LOCK_DIR...) and SUPERVISOR_PY. Values must not be secret: secrets go on stdin.
  */
 export function renderScript(name: string, vars: Record<string, string | number> & { APP: string }): string {
   const body = readTemplate(name).replace(/^#!.*\n/, "");
   const title = body.split("\n").find((l) => l.startsWith("# ")) ?? `# ${name}`;
-  const common = { STEP: title.replace(/^#\s*/, ""), ...hostPaths(vars.APP) };
+  const common = {
+    STEP: title.replace(/^#\s*/, ""),
+    ...hostPaths(vars.APP),
+    // The prelude's `supervisor` command.
+    SUPERVISOR_PY: readTemplate("supervisor.py"),
+  };
   const clash = Object.keys(vars).filter((k) => k in common);
   if (clash.length) throw new Error(`script ${name}: ${clash.join(", ")} is given to every script`);
   const all = { ...vars, ...common };
