@@ -87,7 +87,8 @@ take_backup_lock() {
 progress() { echo "::progress:: $*" >&2; }
 
 # supervisord's programs (templates/supervisor.py, input SUPERVISOR_PY): state, start, remove.
-supervisor() { python3 -c "$SUPERVISOR_PY" "$@"; }
+# Isolated (-I): run as root from the login's home, Python must not import from there.
+supervisor() { python3 -I -c "$SUPERVISOR_PY" "$@"; }
 
 # Stop a supervisor program gracefully and remove it, with its files. supervisor sends TERM to
 # the whole process group and waits up to the program's stopwaitsecs: gunicorn finishes the
@@ -95,7 +96,7 @@ supervisor() { python3 -c "$SUPERVISOR_PY" "$@"; }
 # failed leaves the program known (and returns 1); a retry finds it again. Removing an absent
 # program is no error.
 remove_program() { # PROGRAM [DIR]
-  if [[ $(supervisor state "$1") != UNKNOWN ]]; then
+  if [[ $(supervisor state "$1" 2>/dev/null) != ABSENT ]]; then
     progress "stopping $1 (requests in flight finish first)"
     if ! supervisor remove "$1" >&2; then
       echo "could not stop $1: $(supervisor state "$1" 2>&1)" >&2
@@ -107,7 +108,7 @@ remove_program() { # PROGRAM [DIR]
 }
 
 # The app's programs: those supervisord knows, and those with only a config file (a step killed
-# before `supervisorctl update` left it; supervisord would start it at its next start).
+# before supervisord was told of it left it; supervisord would start it at its next start).
 app_programs() {
   local conf
   supervisorctl avail 2>/dev/null | awk -v app="$APP" 'index($1, app "-") == 1 {print $1}'

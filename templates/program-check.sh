@@ -8,6 +8,6 @@ set -euo pipefail
 : "${PROGRAM:?}"
 
 state=$(supervisor state "$PROGRAM" 2>&1 || true)
-[[ $state == RUNNING ]] || { echo "$PROGRAM is not running: $state"; exit 1; }
+[[ $state == *RUNNING* ]] || { echo "$PROGRAM is not running: $state"; exit 1; }
 [[ -z $SOCKET || -S $SOCKET ]] || { echo "$PROGRAM has no socket at $SOCKET"; exit 1; }
 [[ -e /etc/supervisor/conf.d/$PROGRAM.conf ]] || { echo "$PROGRAM has no config file"; exit 1; }

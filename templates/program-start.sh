@@ -49,7 +49,7 @@ check_web() {
 # job that dies within it never gets there; one that dies later is supervisord's to restart.
 check_worker() {
   last=$(supervisor state "$PROGRAM" 2>&1 || true)
-  [[ $last == RUNNING ]]
+  [[ $last == *RUNNING* ]]
 }
 
 healthy() {

@@ -4,7 +4,7 @@ import { AddressInfo } from "net";
 import { Server } from "ssh2";
 import { sshKeyPair } from "./support/sshKeyPair";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOverSsh } from "../src/host/ssh";
+import { closeIdleConnections, runOverSsh } from "../src/host/ssh";
 
 const keys = {
   ed25519: sshKeyPair("ed25519"),
@@ -17,6 +17,7 @@ let port: number;
 // What the server saw: connections made, and whether the next connection's second session is refused
 // (a connection that is up but can no longer run anything).
 let connections = 0;
+let execs = 0;
 let refuseSecondSession = false;
 
 beforeAll(async () => {
@@ -30,7 +31,10 @@ beforeAll(async () => {
       .on("ready", () =>
         conn.on("session", (accept, reject) => {
           if (refuse && ++sessions > 1) return reject();
-          accept().on("exec", (acceptExec, _reject, info) => {
+          accept().on("exec", (acceptExec, rejectExec, info) => {
+            execs++;
+            // Refused once the server has the command: it may have run, so the client must not retry.
+            if (info.command.includes("refuse-exec")) return rejectExec();
             const stream = acceptExec();
             if (info.command.includes("slow-test")) {
               setTimeout(() => {
@@ -62,7 +66,10 @@ beforeAll(async () => {
   port = (server.address() as AddressInfo).port;
 });
 
-afterAll(() => server.close());
+afterAll(async () => {
+  closeIdleConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
 
 const target = (hostKey: string) => ({
   host: "127.0.0.1",
@@ -125,11 +132,21 @@ describe("connections reused between steps (reuse: true, as the provider runs st
   it("a connection that can no longer open a session is replaced, and the step runs once", async () => {
     const t = fresh();
     refuseSecondSession = true;
-    const before = connections;
+    const [connectionsBefore, execsBefore] = [connections, execs];
     await runOverSsh(t, "true", "", 10, { reuse: true });
     const r = await runOverSsh(t, "true", "", 10, { reuse: true });
     expect(r.stdout).toBe("connected\n");
-    expect(connections - before).toBe(2);
+    expect(connections - connectionsBefore).toBe(2);
+    expect(execs - execsBefore).toBe(2);
+  });
+
+  it("a command refused after the server had it is not tried again (it may have run)", async () => {
+    const t = fresh();
+    await runOverSsh(t, "true", "", 10, { reuse: true });
+    const [connectionsBefore, execsBefore] = [connections, execs];
+    await expect(runOverSsh(t, "# refuse-exec\ntrue", "", 10, { reuse: true })).rejects.toThrow(/Unable to exec/);
+    expect(connections - connectionsBefore).toBe(0);
+    expect(execs - execsBefore).toBe(1);
   });
 
   it("without reuse, a connection per step", async () => {

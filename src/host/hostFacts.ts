@@ -155,7 +155,7 @@ export const ACME_TIMEOUT = 300;
 /** How long a new job program has to reach RUNNING. */
 export const JOB_START_TIMEOUT = 20;
 
-// Beyond a program's start and stop: supervisorctl itself, the health
+// Beyond a program's start and stop: supervisord's own replies, the health
 // check's last attempt (curl --max-time 10), the program's files.
 const PROGRAM_STEP_MARGIN = 80;
 

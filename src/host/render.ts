@@ -37,8 +37,8 @@ export function renderScript(name: string, vars: Record<string, string | number>
   const common = {
     STEP: title.replace(/^#\s*/, ""),
     ...hostPaths(vars.APP),
-    // The prelude's `supervisor` command.
-    SUPERVISOR_PY: readTemplate("supervisor.py"),
+    // The prelude's `supervisor` command, without its comment lines.
+    SUPERVISOR_PY: readTemplate("supervisor.py").replace(/^\s*#.*\n/gm, ""),
   };
   const clash = Object.keys(vars).filter((k) => k in common);
   if (clash.length) throw new Error(`script ${name}: ${clash.join(", ")} is given to every script`);

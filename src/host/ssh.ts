@@ -111,6 +111,16 @@ function idleConnections(): Map<string, Pooled[]> {
   return (g.djangozdIdleSsh ??= new Map());
 }
 
+/** Closes every idle connection now (a process done with the hosts need not wait for IDLE_MS). */
+export function closeIdleConnections(): void {
+  for (const pooled of [...idleConnections().values()].flat()) {
+    pooled.dead = true;
+    if (pooled.timer) clearTimeout(pooled.timer);
+    pooled.client.end();
+  }
+  idleConnections().clear();
+}
+
 /** Connections are shared only between steps with the same login, key and pinned host key (in memory only). */
 function poolKey(t: SshTarget): string {
   return JSON.stringify([t.user, t.host, t.port, t.hostKey, t.privateKey]);
@@ -126,13 +136,33 @@ async function openPooled(t: SshTarget): Promise<Pooled> {
   return pooled;
 }
 
-/** A connection failure before the script started: safe to try again on a fresh connection. */
+/** A failure before anything was sent to the host to run: safe to try again on a fresh connection. */
 class NotStarted extends Error {}
 
 /**
+ * Why a channel (exec, SFTP) did not start. Only a refused channel (the server's open failure,
+ * which carries a reason code) or a connection ssh2 already knows is gone (it throws before
+ * sending) means nothing ran; "Unable to exec" can come after the server started the command.
+ */
+function channelFailure(what: string, err: unknown): Error {
+  const e = err as Error & { reason?: unknown };
+  const message = `${what}: ${e?.message ?? e}`;
+  return e?.reason !== undefined ? new NotStarted(message) : new Error(message);
+}
+
+/** Opens a channel with `open`: a synchronous throw (ssh2's "Not connected") is a NotStarted rejection. */
+function openChannel(what: string, open: () => void, reject: (err: Error) => void) {
+  try {
+    open();
+  } catch (err) {
+    reject(new NotStarted(`${what}: ${(err as Error).message}`));
+  }
+}
+
+/**
  * Runs `use` on a connection to the host: with `reuse`, an idle one when there is one (a stale
- * one that cannot open a channel is replaced, as nothing ran on it), given back afterwards
- * unless the connection failed; otherwise a new one, closed afterwards.
+ * one whose channel was refused or that ssh2 knows is gone is replaced: nothing ran on it),
+ * given back afterwards unless the connection failed; otherwise a new one, closed afterwards.
  */
 async function withConnection<T>(t: SshTarget, reuse: boolean, use: (client: Client) => Promise<T>): Promise<T> {
   if (!reuse) {
@@ -169,7 +199,15 @@ async function withConnection<T>(t: SshTarget, reuse: boolean, use: (client: Cli
   } finally {
     if (keep && !pooled.dead) {
       const p = pooled;
-      p.timer = setTimeout(() => p.client.end(), IDLE_MS);
+      // Out of the pool before it closes: never handed out while closing.
+      p.timer = setTimeout(() => {
+        p.dead = true;
+        idleConnections().set(
+          key,
+          (idleConnections().get(key) ?? []).filter((q) => q !== p),
+        );
+        p.client.end();
+      }, IDLE_MS);
       p.timer.unref();
       idleConnections().set(key, [...(idleConnections().get(key) ?? []), p]);
     } else if (!keep) pooled.client.end();
@@ -252,32 +290,38 @@ export async function runOverSsh(
     reuse,
     (client) =>
       new Promise<ScriptResult>((resolve, reject) => {
-        client.exec(remoteCommandLine(script, t.user, timeoutSeconds), (err, stream) => {
-          if (err) return reject(new NotStarted(`${firstLine(script)} could not start on ${t.host}: ${err.message}`));
-          let stdout = "";
-          let stderr = "";
-          stream.on("data", (d: Buffer) => {
-            if (stdout.length < MAX_CAPTURE) stdout += d.toString();
-          });
-          const errLines = lineSplitter((text) => (stderr = (stderr + text).slice(-MAX_CAPTURE)), onProgress);
-          stream.stderr.on("data", (d: Buffer) => errLines.push(d.toString()));
-          stream.on("close", (code: number | null, signal?: string) => {
-            errLines.end();
-            if (code === 0) return resolve({ stdout, stderr });
-            const why =
-              code === 124
-                ? `timed out after ${timeoutSeconds}s`
-                : signal
-                  ? `killed by ${signal}`
-                  : `exit code ${code}`;
-            const details = tail(stderr || stdout, STDERR_TAIL_LINES);
-            const failure = new Error(
-              `${firstLine(script)} failed on ${t.host} (${why})${details ? `:\n${details}` : ""}`,
-            );
-            reject(Object.assign(failure, { exitCode: code, details }));
-          });
-          stream.end(stdin);
-        });
+        const what = `${firstLine(script)} could not start on ${t.host}`;
+        openChannel(
+          what,
+          () =>
+            client.exec(remoteCommandLine(script, t.user, timeoutSeconds), (err, stream) => {
+              if (err) return reject(channelFailure(what, err));
+              let stdout = "";
+              let stderr = "";
+              stream.on("data", (d: Buffer) => {
+                if (stdout.length < MAX_CAPTURE) stdout += d.toString();
+              });
+              const errLines = lineSplitter((text) => (stderr = (stderr + text).slice(-MAX_CAPTURE)), onProgress);
+              stream.stderr.on("data", (d: Buffer) => errLines.push(d.toString()));
+              stream.on("close", (code: number | null, signal?: string) => {
+                errLines.end();
+                if (code === 0) return resolve({ stdout, stderr });
+                const why =
+                  code === 124
+                    ? `timed out after ${timeoutSeconds}s`
+                    : signal
+                      ? `killed by ${signal}`
+                      : `exit code ${code}`;
+                const details = tail(stderr || stdout, STDERR_TAIL_LINES);
+                const failure = new Error(
+                  `${firstLine(script)} failed on ${t.host} (${why})${details ? `:\n${details}` : ""}`,
+                );
+                reject(Object.assign(failure, { exitCode: code, details }));
+              });
+              stream.end(stdin);
+            }),
+          reject,
+        );
       }),
   );
 }

@@ -191,7 +191,8 @@ describe("each setting changed alone: preview shows exactly its steps, up drops 
       const plan = planned(await stack.preview());
       expect(plan).toEqual({ ...c.expect, other: [] });
 
-      const r = await deployUnderLoad(stack, { url: URL });
+      // A 10 s request is still in flight at the switch; 12 s of load see every up through (fifteen cases).
+      const r = await deployUnderLoad(stack, { url: URL, slowSeconds: 10, minProbeMs: 12_000 });
       console.log(
         JSON.stringify({
           setting: c.setting,
