@@ -18,7 +18,8 @@ import { SandboxStack, sandboxEnv, sandboxExec, startSandbox } from "../tests/su
 import { parseTimeline } from "../src/host/timeline";
 import { timelineSvg } from "./timelineSvg";
 
-const place = { dir: path.join(REPO, ".sandbox-bench"), port: 2225 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2225 };
 const LISTEN = "127.0.0.1:8082";
 // Common dependencies of a Django app beyond the sample app's own three (Django, gunicorn, psycopg).
 const TYPICAL = [

@@ -12,20 +12,21 @@
 # Usage: scripts/sandbox.sh create|start|stop|destroy|status|env|ssh [command...]
 # Expects: Linux, root, a Debian-family host with apt (debootstrap, zstd and openssh-client
 #   are installed if missing), the host's Debian mirror reachable.
-# Env: SANDBOX_DIR (default <repo>/.sandbox), SANDBOX_SSH_PORT (default 2222),
+# Env: SANDBOX_DIR (default ~/.cache/django-zero-downtime/sandboxes/<port>: outside the checkout,
+#   because `pulumi up` walks the whole project directory for plugins, a root file system too),
+#   SANDBOX_SSH_PORT (default 2222),
 #   SANDBOX_MIRROR (default: the host's apt mirror), XDG_CACHE_HOME (base tarball cache).
 # Exit codes: 0 ok, 1 error, 2 usage; status: 3 stopped, 4 absent (env and ssh too).
 set -euo pipefail
 
 SUITE=bookworm
 PACKAGES=openssh-server,python3,ca-certificates,curl,procps,sudo,tini
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DIR=$(realpath -m "${SANDBOX_DIR:-$REPO/.sandbox}")
+PORT=${SANDBOX_SSH_PORT:-2222}
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/django-zero-downtime/sandbox
+DIR=$(realpath -m "${SANDBOX_DIR:-$CACHE/../sandboxes/$PORT}")
 ROOT=$DIR/root
 KEY=$DIR/id_ed25519
 PIDFILE=$DIR/sandbox.pid
-PORT=${SANDBOX_SSH_PORT:-2222}
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/django-zero-downtime/sandbox
 TAR=(tar --numeric-owner --xattrs --xattrs-include='*')
 CLEAN=()
 trap 'rm -rf --one-file-system "${CLEAN[@]}"' EXIT

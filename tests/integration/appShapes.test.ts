@@ -4,15 +4,14 @@
 // that outlive releases, settings under the app's own names, a C extension that needs a system
 // package, and an ASGI app. The apps share one sandbox host, each on a port of its own.
 import * as crypto from "crypto";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { requestOnce } from "../../probe/probe";
 import { makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad } from "../support/deployUnderLoad";
-import { REPO } from "../support/pulumiEnv";
 import { SandboxInfo, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
-const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2223 };
 const onHost = (command: string) => sandboxExec(place, command);
 let sandbox: SandboxInfo;
 

@@ -13,11 +13,11 @@ import { runOverSsh } from "../../src/host/ssh";
 import { parseTimeline, TIMELINE_ENV } from "../../src/host/timeline";
 import { deployUnderLoad, DeployUnderLoadResult } from "../support/deployUnderLoad";
 import { BUCKET_MS, longestStallMs, requestOnce } from "../../probe/probe";
-import { REPO } from "../support/pulumiEnv";
 import { SandboxInfo, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 import { makeAppVariant } from "../support/appVariants";
 
-const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2223 };
 const LISTEN = "127.0.0.1:8081";
 const URL = `http://${LISTEN}`;
 const KEEP_RELEASES = 3;

@@ -4,16 +4,15 @@
 // interrupted (Ctrl-C, and a kill of the CLI and everything it started) in
 // each phase. Real engine, real sandbox host; never skipped.
 import * as crypto from "crypto";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad, DeployUnderLoadResult } from "../support/deployUnderLoad";
 import { longestStallMs, requestOnce, runProbe } from "../../probe/probe";
-import { REPO } from "../support/pulumiEnv";
 import { shellQuote } from "../../src/host/ssh";
 import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
-const place = { dir: path.join(REPO, ".sandbox-change"), port: 2224 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2224 };
 const LISTEN = "127.0.0.1:8082";
 const URL = `http://${LISTEN}`;
 const stack = new SandboxStack("ichange");

@@ -15,7 +15,8 @@ import { requestOnce } from "../../probe/probe";
 import { REPO } from "../support/pulumiEnv";
 import { SandboxStack, startSandbox, stopSandbox } from "../support/sandboxStack";
 
-const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2223 };
 const LISTEN = "127.0.0.1:8085";
 const PROJECT = "shop-infra";
 

@@ -4,15 +4,14 @@
 // request. Real engine, real sandbox host (PostgreSQL), real migrations of the sample app;
 // the probe writes pings (INSERT ... ua ...) the whole time.
 import * as crypto from "crypto";
-import * as path from "path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AppVariantOptions, makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad } from "../support/deployUnderLoad";
 import { requestOnce } from "../../probe/probe";
-import { REPO } from "../support/pulumiEnv";
 import { CliResult, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
-const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2223 };
 const LISTEN = "127.0.0.1:8084";
 const URL = `http://${LISTEN}`;
 const stack = new SandboxStack("imigrate");

@@ -8,11 +8,11 @@ import { requestOnce, runProbe } from "../../probe/probe";
 import { makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad } from "../support/deployUnderLoad";
 import { ops, startOps } from "../support/opsCli";
-import { REPO } from "../support/pulumiEnv";
 import { startS3Server } from "../support/s3Server";
 import { SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 
-const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2223 };
 const PORT = 8096;
 const S3_PORT = 9016;
 const URL = `http://127.0.0.1:${PORT}`;

@@ -3,7 +3,6 @@
 // renews the certificate. The load probe checks the chain against Pebble's root and counts every
 // failed request and connection reset while a deploy and a forced renewal run.
 import * as crypto from "crypto";
-import * as path from "path";
 import * as tls from "tls";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { requestOnce, runProbe } from "../../probe/probe";
@@ -11,11 +10,11 @@ import { readTemplate } from "../../src/host/render";
 import { makeAppVariant } from "../support/appVariants";
 import { deployUnderLoad } from "../support/deployUnderLoad";
 import { Pebble, startPebble } from "../support/pebble";
-import { REPO } from "../support/pulumiEnv";
 import { SandboxInfo, SandboxStack, sandboxExec, startSandbox, stopSandbox } from "../support/sandboxStack";
 import { IssuedCertificate, issueCertificate, makeTestCa, TestCa } from "../support/testCertificates";
 
-const place = { dir: path.join(REPO, ".sandbox-test"), port: 2223 };
+// One sandbox per SSH port (scripts/sandbox.sh keeps it outside the checkout).
+const place = { port: 2223 };
 const HTTP_PORT = 8093;
 const HTTPS_PORT = 8443;
 const NAME = "shop.acme.test";

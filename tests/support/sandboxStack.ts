@@ -19,7 +19,7 @@ export interface SandboxInfo {
 }
 
 export interface SandboxPlace {
-  /** Where the sandbox lives. Default <repo>/.sandbox. */
+  /** Where the sandbox lives. Default ~/.cache/django-zero-downtime/sandboxes/<port> (scripts/sandbox.sh). */
   dir?: string;
   /** Its SSH port on 127.0.0.1. Default 2222. */
   port?: number;
