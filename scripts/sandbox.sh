@@ -22,8 +22,9 @@ set -euo pipefail
 SUITE=bookworm
 PACKAGES=openssh-server,python3,ca-certificates,curl,procps,sudo,tini
 PORT=${SANDBOX_SSH_PORT:-2222}
-CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/django-zero-downtime/sandbox
-DIR=$(realpath -m "${SANDBOX_DIR:-$CACHE/../sandboxes/$PORT}")
+CACHE_BASE=${XDG_CACHE_HOME:-$HOME/.cache}/django-zero-downtime
+CACHE=$CACHE_BASE/sandbox
+DIR=$(realpath -m "${SANDBOX_DIR:-$CACHE_BASE/sandboxes/$PORT}")
 ROOT=$DIR/root
 KEY=$DIR/id_ed25519
 PIDFILE=$DIR/sandbox.pid

@@ -111,6 +111,14 @@ function idleConnections(): Map<string, Pooled[]> {
   return (g.djangozdIdleSsh ??= new Map());
 }
 
+/** The idle connections of one pool key: a list kept in the map and changed in place. */
+function idleList(key: string): Pooled[] {
+  const pool = idleConnections();
+  const list = pool.get(key) ?? [];
+  pool.set(key, list);
+  return list;
+}
+
 /** Closes every idle connection now (a process done with the hosts need not wait for IDLE_MS). */
 export function closeIdleConnections(): void {
   for (const pooled of [...idleConnections().values()].flat()) {
@@ -174,7 +182,7 @@ async function withConnection<T>(t: SshTarget, reuse: boolean, use: (client: Cli
     }
   }
   const key = poolKey(t);
-  const idle = idleConnections().get(key) ?? [];
+  const idle = idleList(key);
   let pooled: Pooled | undefined;
   while (!pooled && idle.length > 0) {
     const candidate = idle.pop()!;
@@ -202,14 +210,12 @@ async function withConnection<T>(t: SshTarget, reuse: boolean, use: (client: Cli
       // Out of the pool before it closes: never handed out while closing.
       p.timer = setTimeout(() => {
         p.dead = true;
-        idleConnections().set(
-          key,
-          (idleConnections().get(key) ?? []).filter((q) => q !== p),
-        );
+        const list = idleList(key);
+        if (list.includes(p)) list.splice(list.indexOf(p), 1);
         p.client.end();
       }, IDLE_MS);
       p.timer.unref();
-      idleConnections().set(key, [...(idleConnections().get(key) ?? []), p]);
+      idleList(key).push(p);
     } else if (!keep) pooled.client.end();
   }
 }
@@ -228,15 +234,21 @@ export async function uploadOverSsh(t: SshTarget, localPath: string, remotePath:
     reuse,
     (client) =>
       new Promise<void>((resolve, reject) => {
-        client.sftp((err, sftp) => {
-          if (err) return reject(new NotStarted(`upload to ${t.host}: ${err.message}`));
-          sftp.fastPut(localPath, remotePath, { mode: 0o600 }, (putErr) => {
-            sftp.end();
-            if (putErr)
-              reject(new Error(`upload of ${localPath} to ${t.host}:${remotePath} failed: ${putErr.message}`));
-            else resolve();
-          });
-        });
+        const what = `upload to ${t.host} could not start`;
+        openChannel(
+          what,
+          () =>
+            client.sftp((err, sftp) => {
+              if (err) return reject(channelFailure(what, err));
+              sftp.fastPut(localPath, remotePath, { mode: 0o600 }, (putErr) => {
+                sftp.end();
+                if (putErr)
+                  reject(new Error(`upload of ${localPath} to ${t.host}:${remotePath} failed: ${putErr.message}`));
+                else resolve();
+              });
+            }),
+          reject,
+        );
       }),
   );
 }
